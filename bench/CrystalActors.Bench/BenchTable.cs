@@ -1,0 +1,45 @@
+using Spectre.Console;
+
+namespace CrystalActors.Bench;
+
+/// <summary>
+/// Benchmarks print a table for people and one <c>name key=value value=X</c> line per figure
+/// for scripts (grep-able, stable names).
+/// </summary>
+public sealed class BenchTable
+{
+    private readonly Table _table;
+    private readonly List<string> _lines = new();
+
+    public BenchTable(string title, params string[] columns)
+    {
+        _table = new Table { Title = new TableTitle(title) };
+        foreach (var c in columns) _table.AddColumn(c);
+    }
+
+    public void Add(string metric, string parameters, double value, string unit)
+    {
+        _table.AddRow(metric, parameters, value.ToString("G4"), unit);
+        _lines.Add($"{metric} {parameters} value={value:G6}".Replace("  ", " "));
+    }
+
+    public void Print()
+    {
+        AnsiConsole.Write(_table);
+        foreach (var line in _lines) Console.WriteLine(line);
+    }
+
+    /// <summary>Runs <paramref name="action"/> repeatedly for about <paramref name="seconds"/> after warm-up; returns calls per second.</summary>
+    public static double Rate(Action action, double seconds = 2.0, int warmup = 3)
+    {
+        for (int i = 0; i < warmup; i++) action();
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        long n = 0;
+        while (sw.Elapsed.TotalSeconds < seconds)
+        {
+            action();
+            n++;
+        }
+        return n / sw.Elapsed.TotalSeconds;
+    }
+}

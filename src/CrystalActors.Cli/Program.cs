@@ -1,0 +1,26 @@
+using System.CommandLine;
+using CrystalActors.Cli;
+using CrystalActors.Cli.Commands;
+
+// crystal-actors: one executable, one sub-command tree. Each area of the system contributes its
+// commands from its own file under Commands/, so that adding a capability never touches this file
+// beyond one line.
+var root = new RootCommand("CrystalActors: reinforcement-learning crystal design checked by DFT.");
+root.Options.Add(CliLogging.VerboseOption);
+
+root.Subcommands.Add(TorchCommands.Create());
+root.Subcommands.Add(StructureCommands.Create());
+root.Subcommands.Add(DftCommands.Create());
+root.Subcommands.Add(ClusterCommands.Create());
+root.Subcommands.Add(BenchCommands.Create());
+
+var parse = root.Parse(args);
+CliLogging.Configure(parse);
+try
+{
+    return await parse.InvokeAsync();
+}
+finally
+{
+    await Serilog.Log.CloseAndFlushAsync();
+}

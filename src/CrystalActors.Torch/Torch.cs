@@ -1,0 +1,70 @@
+using System.Runtime.InteropServices;
+using static CrystalActors.Torch.Native.NativeMethods;
+
+namespace CrystalActors.Torch;
+
+/// <summary>Process-wide libtorch settings.</summary>
+public static class Torch
+{
+    /// <summary>Seeds libtorch's CPU and CUDA generators (weight init, Rand, Randn, RandInt).</summary>
+    public static void ManualSeed(ulong seed) => ct_manual_seed(seed);
+
+    /// <summary>Intra-op threads. On 2 shared cores, 1 can beat 2 (OpenMP spinning); measure.</summary>
+    public static int NumThreads
+    {
+        get => ct_get_num_threads();
+        set
+        {
+            if (value < 1) throw new ArgumentOutOfRangeException(nameof(value), value, "at least one thread");
+            ct_set_num_threads(value);
+        }
+    }
+
+    public static bool CudaIsAvailable => ct_cuda_is_available() != 0;
+    public static int CudaDeviceCount => ct_cuda_device_count();
+    public static bool IsGradEnabled => ct_is_grad_enabled() != 0;
+
+    /// <summary>Native tensors not yet freed, process-wide: the leak accounting of tests.</summary>
+    public static long LiveTensors => ct_live_tensors();
+
+    public static string Version => Marshal.PtrToStringUTF8(ct_version()) ?? "?";
+    public static string BuildConfig => Marshal.PtrToStringUTF8(ct_build_config()) ?? "";
+    public static string ParallelInfo => Marshal.PtrToStringUTF8(ct_parallel_info()) ?? "";
+}
+
+/// <summary>A human-readable summary of the libtorch this process runs on.</summary>
+public static class TorchInfo
+{
+    /// <summary>The BLAS that libblas.so.3 resolves to (Debian alternatives), which decides matmul speed.</summary>
+    public static string BlasInUse()
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/self/maps"))
+            {
+                var i = line.IndexOf('/');
+                if (i < 0) continue;
+                var path = line[i..];
+                if (path.Contains("openblas", StringComparison.OrdinalIgnoreCase)) return "OpenBLAS (" + path + ")";
+                if (path.Contains("libmkl", StringComparison.OrdinalIgnoreCase)) return "MKL (" + path + ")";
+                if (path.Contains("/blas/libblas", StringComparison.OrdinalIgnoreCase)) return "reference BLAS (" + path + ") — install libopenblas0-pthread";
+            }
+        }
+        catch (IOException) { }
+        return "unknown";
+    }
+
+    public static string Describe()
+    {
+        var lines = new List<string>
+        {
+            $"libtorch {Torch.Version}",
+            $"threads {Torch.NumThreads}",
+            $"cuda {(Torch.CudaIsAvailable ? $"yes ({Torch.CudaDeviceCount} devices)" : "no")}",
+            $"blas {BlasInUse()}",
+            "build config:",
+            Torch.BuildConfig.TrimEnd(),
+        };
+        return string.Join(Environment.NewLine, lines);
+    }
+}
