@@ -11,6 +11,10 @@ root.Options.Add(CliLogging.VerboseOption);
 root.Subcommands.Add(TorchCommands.Create());
 root.Subcommands.Add(StructureCommands.Create());
 root.Subcommands.Add(DftCommands.Create());
+foreach (var c in RewardCommands.Create()) root.Subcommands.Add(c);
+foreach (var c in PotentialCommands.Create()) root.Subcommands.Add(c);
+root.Subcommands.Add(OfflineCommands.Create());
+root.Subcommands.Add(CampaignCommands.Create());
 root.Subcommands.Add(ClusterCommands.Create());
 root.Subcommands.Add(BenchCommands.Create());
 

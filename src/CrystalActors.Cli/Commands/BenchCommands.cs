@@ -15,6 +15,9 @@ public static class BenchCommands
         torch.Options.Add(seconds);
         torch.SetAction(p => CrystalActors.Bench.TorchBench.Run(p.GetValue(threads), p.GetValue(seconds)));
         command.Subcommands.Add(torch);
+        command.Subcommands.Add(CrystalActors.Bench.MegnetBench.CreateCommand());
+        command.Subcommands.Add(CrystalActors.Bench.M3gnetBench.CreateCommand());
+        command.Subcommands.Add(CrystalActors.Bench.OfflineBench.CreateCommand());
         return command;
     }
 }

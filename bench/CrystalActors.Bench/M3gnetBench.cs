@@ -1,0 +1,123 @@
+using System.CommandLine;
+using System.Diagnostics;
+using CrystalActors.Crystals;
+using CrystalActors.Crystals.Io;
+using CrystalActors.Models.M3gnet;
+using CrystalActors.Models.Relaxation;
+using CrystalActors.Torch;
+
+namespace CrystalActors.Bench;
+
+/// <summary>
+/// `crystal-actors bench m3gnet`: M3GNet energy + forces + stress throughput on small MP-20 val crystals, end to end
+/// (structure → radius graph → three-body indices → forward → autograd), one crystal per call and in batches,
+/// and FIRE + FrechetCellFilter relaxation steps per second (rattled crystals, one potential call per step).
+/// matgl's figures on this kind of machine (../shared/reference/README.md §4): one at a time 26/s (MP-2021) and
+/// 19/s (MatPES); batches of 16: 63/s and 44/s.
+/// </summary>
+public static class M3gnetBench
+{
+    public static Command CreateCommand()
+    {
+        var weights = new Option<string[]>("--weights") { Description = "Potential weight files (default: both matgl potentials in shared/reference/m3gnet)", AllowMultipleArgumentsPerToken = true };
+        var data = new Option<string?>("--data") { Description = "MP-20 JSONL (default: shared/data/mp20/mp20_val.jsonl.gz)" };
+        var count = new Option<int>("--count") { Description = "Number of crystals", DefaultValueFactory = _ => 100 };
+        var maxAtoms = new Option<int>("--max-atoms") { Description = "Only crystals with at most this many sites", DefaultValueFactory = _ => 12 };
+        var threads = new Option<int>("--threads") { Description = "libtorch intra-op threads", DefaultValueFactory = _ => 1 };
+        var dtype = new Option<string>("--dtype") { Description = "float32 or float64", DefaultValueFactory = _ => "float32" };
+        var relaxCount = new Option<int>("--relax-count") { Description = "Crystals to relax for the steps/s figure", DefaultValueFactory = _ => 16 };
+        var cmd = new Command("m3gnet", "M3GNet potential: structures/s (energy+forces+stress) one at a time and batched; FIRE relaxation steps/s.");
+        foreach (var o in new Option[] { weights, data, count, maxAtoms, threads, dtype, relaxCount }) cmd.Options.Add(o);
+        cmd.SetAction(p => Run(p.GetValue(weights), p.GetValue(data), p.GetValue(count), p.GetValue(maxAtoms), p.GetValue(threads),
+            p.GetValue(dtype)!, p.GetValue(relaxCount)));
+        return cmd;
+    }
+
+    public static int Run(string[]? weightPaths, string? dataPath, int count, int maxAtoms, int threads, string dtypeName, int relaxCount)
+    {
+        Torch.Torch.NumThreads = threads;
+        var dtype = dtypeName switch
+        {
+            "float32" => ScalarType.Float32,
+            "float64" => ScalarType.Float64,
+            _ => throw new ArgumentException($"--dtype must be float32 or float64, got '{dtypeName}'"),
+        };
+        string shared = FindShared();
+        if (weightPaths is null || weightPaths.Length == 0)
+            weightPaths = new[] { "M3GNet-MP-2021.2.8-PES", "M3GNet-MatPES-PBE-v2025.1-PES" }
+                .Select(n => Path.Combine(shared, "reference", "m3gnet", n + ".safetensors")).ToArray();
+        dataPath ??= Path.Combine(shared, "data", "mp20", "mp20_val.jsonl.gz");
+        var structures = CrystalDataReader.ReadRecords(dataPath)
+            .Where(r => r.Structure is not null && r.NumAtoms <= maxAtoms).Take(count).Select(r => r.Structure!).ToList();
+        Console.WriteLine($"{structures.Count} crystals (≤ {maxAtoms} sites, mean {structures.Average(s => s.NumSites):F1}) from {dataPath}; " +
+                          $"{Torch.Torch.NumThreads} threads, {dtypeName}");
+
+        var table = new BenchTable($"M3GNet potential ({dtypeName}, CPU, {threads} thread(s))", "metric", "parameters", "value", "unit");
+        foreach (var path in weightPaths)
+        {
+            using var potential = M3gnetPotential.Load(path, dtype);
+            string model = potential.Model.Name;
+            potential.Compute(structures.Take(4).ToArray()); // warm-up (allocator, lazy init)
+
+            // Wall-clock rates, plus rates per CPU-second of this process: on a shared machine (other jobs on the
+            // same cores) the wall clock mostly measures the queue, CPU time what the code costs.
+            void Measure(string metric, string parameters, Func<int> work)
+            {
+                var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+                var sw = Stopwatch.StartNew();
+                int items = work();
+                double wall = sw.Elapsed.TotalSeconds;
+                double cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
+                table.Add(metric, $"model={model} {parameters} clock=wall", items / wall, "per s");
+                table.Add(metric, $"model={model} {parameters} clock=cpu", items / cpu, "per CPU-s");
+            }
+
+            Measure("m3gnet_structures_per_s", "batch=1", () => { foreach (var s in structures) potential.Compute(s); return structures.Count; });
+            foreach (int batch in new[] { 16, 100 })
+                Measure("m3gnet_structures_per_s", $"batch={batch}", () =>
+                {
+                    for (int i = 0; i < structures.Count; i += batch) potential.Compute(structures.Skip(i).Take(batch).ToArray());
+                    return structures.Count;
+                });
+
+            // Relaxation: rattled copies (σ = 0.05 Å, fixed seed) so FIRE has work to do; capped at 50 steps.
+            // A "step" is one potential call (energy, forces, stress) plus the FIRE/cell-filter update.
+            var rattled = structures.Take(relaxCount).Select((s, i) => Rattle(s, 0.05, 17 + i)).ToList();
+            var relaxer = new FireRelaxer(potential, new RelaxOptions { Fmax = 0.1, MaxSteps = 50 });
+            Measure("relax_steps_per_s", $"batch=1 n={rattled.Count}", () => rattled.Sum(s => relaxer.Relax(s).Steps + 1));
+            IReadOnlyList<RelaxationResult> results = [];
+            Measure("relax_steps_per_s", $"batch={rattled.Count} n={rattled.Count}", () =>
+            {
+                results = relaxer.Relax(rattled);
+                return results.Sum(r => r.Steps + 1);
+            });
+            Console.WriteLine($"{model}: relaxations {results.Count(r => r.Status == RelaxStatus.Converged)}/{results.Count} converged, " +
+                              $"mean {results.Average(r => r.Steps):F1} steps");
+        }
+        table.Print();
+        return 0;
+    }
+
+    private static Structure Rattle(Structure s, double sigma, int seed)
+    {
+        var rng = new Random(seed);
+        double Gauss() => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
+        var frac = s.Sites.Select(site =>
+        {
+            var cart = s.Lattice.GetCartesianCoords(site.FracCoords) + new Vec3(sigma * Gauss(), sigma * Gauss(), sigma * Gauss());
+            return s.Lattice.GetFractionalCoords(cart);
+        }).ToArray();
+        return Structure.FromSpecies(s.Lattice, s.Species, frac, s.Id);
+    }
+
+    private static string FindShared()
+    {
+        var env = Environment.GetEnvironmentVariable("CRYSTAL_ACTORS_SHARED");
+        if (!string.IsNullOrEmpty(env) && Directory.Exists(env)) return env;
+        foreach (var start in new[] { AppContext.BaseDirectory, Environment.CurrentDirectory })
+            for (var dir = new DirectoryInfo(start); dir != null; dir = dir.Parent)
+                if (Directory.Exists(Path.Combine(dir.FullName, "shared", "reference", "m3gnet")))
+                    return Path.Combine(dir.FullName, "shared");
+        throw new DirectoryNotFoundException("shared/ not found; set CRYSTAL_ACTORS_SHARED");
+    }
+}

@@ -1,0 +1,227 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using CrystalActors.Campaign.Design;
+
+namespace CrystalActors.Campaign;
+
+/// <summary>
+/// Everything a campaign needs, read from a JSON file in cluster-config/ (snake_case keys; an
+/// unknown key is an error, so a typo never silently falls back to a default). Relative paths
+/// are resolved against the config file's directory. Defaults follow the band-gap pipeline paper.
+/// </summary>
+public sealed record CampaignOptions
+{
+    /// <summary>Run name; outputs go to &lt;output_root&gt;/&lt;name&gt;.</summary>
+    public string Name { get; init; } = "campaign";
+
+    /// <summary>Where runs are written (journal, content store, report, CIF files).</summary>
+    public string OutputRoot { get; init; } = "runs";
+
+    public ulong Seed { get; init; } = 0;
+
+    public SkeletonOptions Skeleton { get; init; } = new();
+
+    /// <summary>Action vocabulary (element symbols); default the paper's 21 elements.</summary>
+    public IReadOnlyList<string> Vocabulary { get; init; } = DesignTask.PaperVocabulary;
+
+    /// <summary>Target band gap p̂, eV.</summary>
+    public double TargetGapEv { get; init; } = 1.12;
+
+    /// <summary>beta of the terminal reward exp(-(p - p̂)^2 / beta).</summary>
+    public double RewardBeta { get; init; } = 1.0;
+
+    public long Episodes { get; init; } = 3000;
+
+    /// <summary>One generated crystal goes to relaxation + DFT every this many episodes (0 = never).</summary>
+    public int DftEvery { get; init; } = 30;
+
+    /// <summary>Most DFT calculations the campaign may request.</summary>
+    public long DftBudget { get; init; } = 100;
+
+    /// <summary>Stop after this many minutes (null = no limit).</summary>
+    public double? WallTimeMinutes { get; init; }
+
+    /// <summary>Parallel rollout generators on this node.</summary>
+    public int Generators { get; init; } = 1;
+
+    public EpsilonOptions Epsilon { get; init; } = new();
+    public DqnOptions Dqn { get; init; } = new();
+    public RewardModelOptions RewardModel { get; init; } = new();
+    public RelaxOptions Relax { get; init; } = new();
+    public DftOptions Dft { get; init; } = new();
+    public OfflineOptions OfflineCql { get; init; } = new();
+
+    /// <summary>A policy checkpoint to start from (Exp. 4: the Exp. 1 policy); null = random initialisation.</summary>
+    public string? InitialPolicy { get; init; }
+
+    [JsonIgnore] public string? SourcePath { get; init; }
+
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+
+    /// <summary>Reads and validates a campaign file; errors name the file and the offending field.</summary>
+    public static CampaignOptions Load(string path)
+    {
+        if (!File.Exists(path)) throw new CampaignConfigException(path, "the file does not exist");
+        CampaignOptions options;
+        try
+        {
+            options = JsonSerializer.Deserialize<CampaignOptions>(File.ReadAllText(path), Json)
+                      ?? throw new CampaignConfigException(path, "the file is empty");
+        }
+        catch (JsonException e)
+        {
+            var where = e.Path is { Length: > 0 } p ? $" at {p}" : "";
+            var line = e.LineNumber is { } l ? $" (line {l + 1})" : "";
+            throw new CampaignConfigException(path, $"invalid JSON{where}{line}: {e.Message}");
+        }
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        options = options.ResolvePaths(dir) with { SourcePath = Path.GetFullPath(path) };
+        options.Validate(path);
+        return options;
+    }
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    private CampaignOptions ResolvePaths(string dir)
+    {
+        string? R(string? p) => p is null || Path.IsPathRooted(p) ? p : Path.GetFullPath(Path.Combine(dir, p));
+        return this with
+        {
+            OutputRoot = R(OutputRoot)!,
+            Skeleton = Skeleton with { Data = R(Skeleton.Data)! },
+            RewardModel = RewardModel with { Weights = R(RewardModel.Weights)! },
+            Relax = Relax with { Weights = R(Relax.Weights)! },
+            Dft = Dft with { PseudoDir = R(Dft.PseudoDir) },
+            OfflineCql = OfflineCql with { Data = R(OfflineCql.Data) },
+            InitialPolicy = R(InitialPolicy),
+        };
+    }
+
+    public void Validate(string source)
+    {
+        void Check(bool ok, string field, string why)
+        {
+            if (!ok) throw new CampaignConfigException(source, $"{field}: {why}");
+        }
+        Check(Name.Length > 0 && Name.IndexOfAny(Path.GetInvalidFileNameChars()) < 0, "name", $"'{Name}' is not a valid folder name");
+        Check(Vocabulary.Count > 0, "vocabulary", "at least one element is needed");
+        Check(TargetGapEv >= 0, "target_gap_ev", "must be >= 0");
+        Check(RewardBeta > 0, "reward_beta", "must be > 0");
+        Check(Episodes > 0, "episodes", "must be > 0");
+        Check(DftEvery >= 0, "dft_every", "must be >= 0 (0 = no DFT)");
+        Check(DftBudget >= 0, "dft_budget", "must be >= 0");
+        Check(Generators >= 1, "generators", "must be >= 1");
+        Check(CrystalActors.Dft.Input.DftProtocol.Names.Contains(Dft.ProtocolName.ToLowerInvariant()), "dft.protocol_name",
+            $"'{Dft.ProtocolName}' is not a protocol; valid: {string.Join(", ", CrystalActors.Dft.Input.DftProtocol.Names)}");
+        Check(Epsilon.Start is >= 0 and <= 1 && Epsilon.End is >= 0 and <= 1, "epsilon", "start and end must be in [0, 1]");
+        Check(Dqn.BatchSize >= 1 && Dqn.ReplayCapacity >= Dqn.BatchSize, "dqn", "batch_size must be >= 1 and <= replay_capacity");
+        Check(Dqn.Gamma is >= 0 and <= 1, "dqn.gamma", "must be in [0, 1]");
+        Check(RewardModel.FinetuneSteps >= 0 && RewardModel.FinetuneLr > 0, "reward_model", "finetune_steps >= 0 and finetune_lr > 0");
+        Check(File.Exists(Skeleton.Data), "skeleton.data", $"'{Skeleton.Data}' does not exist");
+        Check(File.Exists(RewardModel.Weights), "reward_model.weights", $"'{RewardModel.Weights}' does not exist");
+        Check(!Relax.Enabled || File.Exists(Relax.Weights), "relax.weights", $"'{Relax.Weights}' does not exist");
+        Check(InitialPolicy is null || File.Exists(InitialPolicy), "initial_policy", $"'{InitialPolicy}' does not exist");
+        Check(!OfflineCql.Enabled || (OfflineCql.Data is { } d && File.Exists(d)), "offline_cql.data", $"'{OfflineCql.Data}' does not exist");
+    }
+
+    public StopCriteria Stop => new(Episodes, DftEvery == 0 ? 0 : DftBudget, WallTimeMinutes is { } m ? TimeSpan.FromMinutes(m) : null);
+}
+
+public sealed record SkeletonOptions
+{
+    /// <summary>An MP-20-form JSONL(.gz) file holding the crystal whose skeleton is designed.</summary>
+    public string Data { get; init; } = "../../shared/data/mp20/mp20_val.jsonl.gz";
+
+    /// <summary>Default: Rb3ScF6 (mp-1114693), 10 sites, space group 225, as the pipeline paper.</summary>
+    public IReadOnlyList<string> MaterialIds { get; init; } = new[] { "mp-1114693" };
+}
+
+public sealed record EpsilonOptions
+{
+    public double Start { get; init; } = 1.0;
+    public double End { get; init; } = 0.001;
+    public double DecayRate { get; init; } = 1e-5;
+    public EpsilonSchedule Schedule => new(Start, End, DecayRate);
+}
+
+public sealed record DqnOptions
+{
+    public int ReplayCapacity { get; init; } = 200_000;
+    public int BatchSize { get; init; } = 64;
+    public double Gamma { get; init; } = 0.99;
+    public int TargetUpdateEvery { get; init; } = 1000;
+    public double LearningRate { get; init; } = 1e-3;
+    /// <summary>Gradient steps per completed episode.</summary>
+    public int UpdatesPerEpisode { get; init; } = 4;
+    /// <summary>Transitions in the buffer before learning starts.</summary>
+    public int LearningStarts { get; init; } = 64;
+    /// <summary>The learner publishes its weights to the generators every this many gradient steps.</summary>
+    public int PublishEvery { get; init; } = 50;
+}
+
+public sealed record RewardModelOptions
+{
+    public string Weights { get; init; } = "../../shared/reference/megnet/MEGNet-MP-2019.4.1-BandGap-mfi.safetensors";
+    public string Fidelity { get; init; } = "pbe";
+    public int FinetuneSteps { get; init; } = 10;
+    public double FinetuneLr { get; init; } = 0.001;
+    /// <summary>Share of earlier DFT samples replayed in each fine-tuning batch (0 = the paper).</summary>
+    public double ReplayRatio { get; init; } = 0.0;
+}
+
+public sealed record RelaxOptions
+{
+    public bool Enabled { get; init; } = true;
+    public string Weights { get; init; } = "../../shared/reference/m3gnet/M3GNet-MatPES-PBE-v2025.1-PES.safetensors";
+    public double Fmax { get; init; } = 0.1;
+    public int Steps { get; init; } = 200;
+}
+
+public sealed record DftOptions
+{
+    /// <summary>"paper" or "sssp" (see the DFT service).</summary>
+    public string ProtocolName { get; init; } = "sssp";
+
+    /// <summary>The named protocol with this config's overrides applied.</summary>
+    public CrystalActors.Dft.Input.DftProtocol Protocol()
+    {
+        var p = CrystalActors.Dft.Input.DftProtocol.ByName(ProtocolName);
+        if (EcutWfcRy is { } w) p = p with { EcutWfcRy = w };
+        if (EcutRhoRy is { } r) p = p with { EcutRhoRy = r };
+        if (KSpacingInvAngstrom is { } k) p = p with { KSpacingInvAngstrom = k };
+        return p;
+    }
+    public string? PseudoDir { get; init; }
+    public int MpiRanks { get; init; } = 2;
+    public double WallTimeMinutes { get; init; } = 12;
+    public bool Handlers { get; init; } = true;
+    /// <summary>Overrides of the protocol's plane-wave cutoffs (Ry) and k-point spacing (1/Å); null keeps the protocol's.</summary>
+    public double? EcutWfcRy { get; init; }
+    public double? EcutRhoRy { get; init; }
+    public double? KSpacingInvAngstrom { get; init; }
+
+    /// <summary>DFT worker actors on a single node (each runs pw.x with <see cref="MpiRanks"/> ranks).</summary>
+    public int Runners { get; init; } = 1;
+}
+
+public sealed record OfflineOptions
+{
+    public bool Enabled { get; init; }
+    public string? Data { get; init; }
+    /// <summary>Gradient steps between checkpoints registered with the campaign.</summary>
+    public int CheckpointEvery { get; init; } = 500;
+    public int BatchSize { get; init; } = 256;
+}
+
+public sealed class CampaignConfigException(string path, string reason) : Exception($"{path}: {reason}")
+{
+    public string PathName { get; } = path;
+}

@@ -1,0 +1,73 @@
+using CrystalActors.Crystals;
+using CrystalActors.Learning.Offline;
+using CrystalActors.Torch;
+using CrystalActors.Torch.Serialization;
+
+namespace CrystalActors.Campaign.Dqn;
+
+/// <summary>
+/// A Q-network used for acting on one design task: epsilon-greedy over the task's vocabulary.
+/// Each rollout generator owns one (libtorch modules are not shared between threads) and loads
+/// the learner's published weights into it.
+/// </summary>
+public sealed class DqnPolicy : IDisposable
+{
+    private readonly int[] _vocabulary;
+
+    public QNetwork Network { get; }
+    internal TransitionBatchBuilder Graphs { get; }
+
+    /// <summary>[88] bool, true where an action is outside the vocabulary.</summary>
+    internal Tensor InvalidMask { get; }
+
+    public long Version { get; private set; }
+
+    public DqnPolicy(TrajectoryDataset skeletons, IReadOnlyList<int> vocabularyActions, double targetGapEv)
+    {
+        _vocabulary = vocabularyActions.ToArray();
+        Graphs = new TransitionBatchBuilder(skeletons, conditioned: true, targetGapEv, new float[skeletons.CrystalCount]);
+        Network = new QNetwork(conditioned: true);
+        var invalid = Enumerable.Repeat(true, ActionVocabulary.Count).ToArray();
+        foreach (var a in _vocabulary) invalid[a] = false;
+        InvalidMask = Tensor.From(invalid).DetachFromDisposeScope();
+    }
+
+    /// <summary>
+    /// One action per live episode (88-space indices within the vocabulary): uniform over the
+    /// vocabulary with probability <paramref name="epsilon"/>, else the masked argmax of Q, all
+    /// greedy episodes in one batched forward pass.
+    /// </summary>
+    public int[] Act(IReadOnlyList<int> crystals, IReadOnlyList<IReadOnlyList<int>> nodeTypes, IReadOnlyList<int> focus, double epsilon, Random rng)
+    {
+        var actions = new int[crystals.Count];
+        var greedy = new List<int>();
+        for (int i = 0; i < crystals.Count; i++)
+        {
+            if (rng.NextDouble() < epsilon) actions[i] = _vocabulary[rng.Next(_vocabulary.Length)];
+            else greedy.Add(i);
+        }
+        if (greedy.Count == 0) return actions;
+        using var scope = DisposeScope.Open();
+        using var noGrad = NoGradScope.Enter();
+        var cs = greedy.Select(i => crystals[i]).ToArray();
+        var types = greedy.SelectMany(i => nodeTypes[i].Select(x => (long)x)).ToArray();
+        var state = new StateTensors(Tensor.From(types, types.Length), Tensor.From(greedy.Select(i => (long)focus[i]).ToArray(), greedy.Count),
+            Graphs.BuildGlobals(cs), Graphs.BuildGraph(cs));
+        var best = Network.Forward(state).MaskedFill(InvalidMask, double.NegativeInfinity).ArgMax(1).ToArray<long>();
+        for (int k = 0; k < greedy.Count; k++) actions[greedy[k]] = (int)best[k];
+        return actions;
+    }
+
+    /// <summary>Loads published weights; the version is read from the file's metadata.</summary>
+    public void Load(string path)
+    {
+        var meta = SafeTensors.LoadInto(path, Network);
+        Version = meta.TryGetValue("version", out var v) && long.TryParse(v, out var n) ? n : Version;
+    }
+
+    public void Dispose()
+    {
+        Network.Dispose();
+        InvalidMask.Dispose();
+    }
+}

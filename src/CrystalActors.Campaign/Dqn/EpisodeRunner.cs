@@ -1,0 +1,54 @@
+using CrystalActors.Campaign.Design;
+using CrystalActors.Crystals;
+using CrystalActors.Learning.Offline;
+
+namespace CrystalActors.Campaign.Dqn;
+
+/// <summary>One decision of an episode: the state before it and the action taken.</summary>
+public sealed record EpisodeStep(byte[] NodeTypes, byte Focus, byte Action, byte NextFocus);
+
+/// <summary>A finished episode with its decisions, before its reward is known.</summary>
+public sealed record PlayedEpisode(int Crystal, DesignEpisode Episode, IReadOnlyList<EpisodeStep> Steps, long PolicyVersion)
+{
+    /// <summary>The episode's transitions with the terminal reward on the last step only.</summary>
+    public IEnumerable<Transition> Transitions(double terminalReward)
+    {
+        for (int t = 0; t < Steps.Count; t++)
+        {
+            var s = Steps[t];
+            bool last = t == Steps.Count - 1;
+            yield return new Transition(Crystal, s.NodeTypes, s.Focus, s.Action, last ? (float)terminalReward : 0f, last, s.NextFocus, PolicyVersion);
+        }
+    }
+}
+
+/// <summary>Plays many episodes side by side so that each step is one batched forward pass.</summary>
+public static class EpisodeRunner
+{
+    /// <param name="tasks">One design task per skeleton crystal of the policy's dataset, in the same order.</param>
+    /// <param name="crystals">Which task each parallel episode designs.</param>
+    /// <param name="orderIndex">Which breadth-first order each episode follows.</param>
+    public static IReadOnlyList<PlayedEpisode> Play(DqnPolicy policy, IReadOnlyList<DesignTask> tasks, IReadOnlyList<int> crystals,
+        IReadOnlyList<int> orderIndex, double epsilon, Random rng)
+    {
+        var episodes = crystals.Select((c, i) => tasks[c].NewEpisode(orderIndex[i])).ToArray();
+        var steps = episodes.Select(_ => new List<EpisodeStep>()).ToArray();
+        while (true)
+        {
+            var live = Enumerable.Range(0, episodes.Length).Where(i => !episodes[i].Done).ToArray();
+            if (live.Length == 0) break;
+            var actions = policy.Act(live.Select(i => crystals[i]).ToList(), live.Select(i => episodes[i].NodeTypes).ToList(),
+                live.Select(i => episodes[i].Focus).ToList(), epsilon, rng);
+            for (int k = 0; k < live.Length; k++)
+            {
+                var e = episodes[live[k]];
+                var before = e.NodeTypes.Select(x => (byte)x).ToArray();
+                byte focus = (byte)e.Focus;
+                e.Apply(actions[k]);
+                byte nextFocus = e.Done ? (byte)TrajectoryDataset.NoFocus : (byte)e.Focus;
+                steps[live[k]].Add(new EpisodeStep(before, focus, (byte)actions[k], nextFocus));
+            }
+        }
+        return episodes.Select((e, i) => new PlayedEpisode(crystals[i], e, steps[i], policy.Version)).ToArray();
+    }
+}

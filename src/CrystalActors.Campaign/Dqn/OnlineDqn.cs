@@ -1,0 +1,98 @@
+using CrystalActors.Learning.Offline;
+using CrystalActors.Crystals;
+using CrystalActors.Torch;
+using CrystalActors.Torch.Optim;
+using CrystalActors.Torch.Serialization;
+
+namespace CrystalActors.Campaign.Dqn;
+
+/// <summary>
+/// Online DQN (Mnih et al. 2015) on the MEGNet Q-network of the offline learner: epsilon-greedy
+/// acting restricted to the task's vocabulary, a replay buffer, Huber TD loss against a target
+/// network copied every <see cref="DqnOptions.TargetUpdateEvery"/> steps.
+/// </summary>
+public sealed class OnlineDqn : IDisposable
+{
+    private readonly TransitionBatchBuilder _graphs;
+    private readonly DqnOptions _options;
+    private readonly Adam _optimizer;
+    private readonly DqnPolicy _policy;
+
+    public QNetwork Online => _policy.Network;
+    public QNetwork Target { get; }
+    public long Steps { get; private set; }
+
+    /// <param name="skeletons">The task's skeleton crystals (their true species are not used).</param>
+    public OnlineDqn(TrajectoryDataset skeletons, IReadOnlyList<int> vocabularyActions, double targetGapEv, DqnOptions options, ulong seed)
+    {
+        _options = options;
+        Torch.Torch.ManualSeed(seed);
+        _policy = new DqnPolicy(skeletons, vocabularyActions, targetGapEv);
+        _graphs = _policy.Graphs;
+        Target = new QNetwork(conditioned: true);
+        Target.CopyFrom(Online);
+        _optimizer = new Adam(Online.Parameters(), lr: options.LearningRate);
+    }
+
+    /// <summary>Epsilon-greedy actions with the online network (see <see cref="DqnPolicy.Act"/>).</summary>
+    public int[] Act(IReadOnlyList<int> crystals, IReadOnlyList<IReadOnlyList<int>> nodeTypes, IReadOnlyList<int> focus, double epsilon, Random rng) =>
+        _policy.Act(crystals, nodeTypes, focus, epsilon, rng);
+
+    /// <summary>One gradient step on a sampled minibatch; returns the TD loss and the mean Q of the taken actions.</summary>
+    public (double Loss, double MeanQ) Update(IReadOnlyList<Transition> batch)
+    {
+        using var scope = DisposeScope.Open();
+        var crystals = batch.Select(t => t.Crystal).ToArray();
+        var graph = _graphs.BuildGraph(crystals);
+        var globals = _graphs.BuildGlobals(crystals);
+        var before = batch.SelectMany(t => t.NodeTypes.Select(x => (long)x)).ToArray();
+        var after = (long[])before.Clone();
+        int offset = 0;
+        foreach (var t in batch)
+        {
+            after[offset + t.Focus] = t.Action;
+            offset += t.NodeTypes.Length;
+        }
+        var state = new StateTensors(Tensor.From(before, before.Length), Tensor.From(batch.Select(t => (long)t.Focus).ToArray(), batch.Count), globals, graph);
+        var next = new StateTensors(Tensor.From(after, after.Length), Tensor.From(batch.Select(t => (long)t.NextFocus).ToArray(), batch.Count), globals, graph);
+        var actions = Tensor.From(batch.Select(t => (long)t.Action).ToArray(), batch.Count);
+        var rewards = Tensor.From(batch.Select(t => t.Reward).ToArray(), batch.Count);
+        var notDone = Tensor.From(batch.Select(t => t.Done ? 0f : 1f).ToArray(), batch.Count);
+
+        Tensor target;
+        using (NoGradScope.Enter())
+        {
+            var nextQ = Target.Forward(next).MaskedFill(_policy.InvalidMask, double.NegativeInfinity).Max(1);
+            // A terminal next state has no successor value; its -inf-free placeholder is multiplied away.
+            nextQ = Tensor.Where(notDone.Gt(0), nextQ, Tensor.Zeros(new long[] { batch.Count }));
+            target = rewards + _options.Gamma * notDone * nextQ;
+        }
+        var q = Online.Forward(state).Gather(1, actions.Unsqueeze(1)).Squeeze(1);
+        var loss = q.SmoothL1Loss(target);
+        _optimizer.ZeroGrad();
+        loss.Backward();
+        GradClip.ClipGradNorm(Online.Parameters(), 10.0);
+        _optimizer.Step();
+        Steps++;
+        if (Steps % _options.TargetUpdateEvery == 0) Target.CopyFrom(Online);
+        return (loss.Item(), q.Mean().Item());
+    }
+
+    /// <summary>Saves the online network with its step count (a policy version in the content store).</summary>
+    public void SavePolicy(string path, long version) =>
+        SafeTensors.Save(path, Online, new Dictionary<string, string> { ["kind"] = "dqn-policy", ["version"] = version.ToString(), ["steps"] = Steps.ToString() });
+
+    /// <summary>Starts from saved weights (e.g. the Exp. 1 policy for Exp. 4); the target network follows.</summary>
+    public void LoadPolicy(string path)
+    {
+        _policy.Load(path);
+        Target.CopyFrom(Online);
+    }
+
+    public void Dispose()
+    {
+        _optimizer.Dispose();
+        _policy.Dispose();
+        Target.Dispose();
+    }
+}

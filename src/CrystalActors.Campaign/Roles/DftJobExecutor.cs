@@ -1,0 +1,66 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using CrystalActors.Crystals;
+using CrystalActors.Crystals.Io;
+using CrystalActors.Dft;
+using CrystalActors.Dft.Input;
+using CrystalActors.Runtime.Farming;
+
+namespace CrystalActors.Campaign.Roles;
+
+/// <summary>A DFT job as it travels through the farm: the (relaxed) crystal and the full protocol (overrides included).</summary>
+public sealed record DftJobPayload(
+    [property: JsonPropertyName("structure")] string StructureJson,
+    [property: JsonPropertyName("protocol")] DftProtocol Protocol,
+    [property: JsonPropertyName("label")] string Label)
+{
+    public string ToJson() => JsonSerializer.Serialize(this);
+
+    public static DftJobPayload Parse(string json) =>
+        JsonSerializer.Deserialize<DftJobPayload>(json) ?? throw new JobPayloadException("empty DFT job payload");
+}
+
+/// <summary>The farm's view of the DFT service: a job payload in, the <see cref="DftResult"/> as JSON out.</summary>
+public sealed class DftJobExecutor(DftService dft) : IJobExecutor
+{
+    public static readonly JsonSerializerOptions ResultJson = new() { Converters = { new JsonStringEnumConverter() } };
+
+    public void Validate(string payload)
+    {
+        DftJobPayload job;
+        try { job = DftJobPayload.Parse(payload); }
+        catch (JsonException e) { throw new JobPayloadException($"DFT job payload is not valid JSON: {e.Message}"); }
+        if (job.Protocol is null) throw new JobPayloadException($"job {job.Label}: no DFT protocol");
+        var structure = ParseStructure(job);
+        try { dft.Pseudos.EnsureAvailable(ToCell(structure).Species); }
+        catch (Exception e) when (e is FileNotFoundException or ArgumentException or InvalidOperationException)
+        {
+            throw new JobPayloadException(e.Message);
+        }
+    }
+
+    public async Task<JobExecution> ExecuteAsync(string payload, CancellationToken ct)
+    {
+        var job = DftJobPayload.Parse(payload);
+        var cell = ToCell(ParseStructure(job));
+        var result = await dft.RunAsync(cell, job.Protocol, job.Label, ct).ConfigureAwait(false);
+        return new JobExecution(JsonSerializer.Serialize(result.WithoutOutputText(), ResultJson), result.WallSeconds);
+    }
+
+    public static DftResult ParseResult(string json) =>
+        JsonSerializer.Deserialize<DftResult>(json, ResultJson) ?? throw new InvalidDataException("empty DFT result");
+
+    private static Structure ParseStructure(DftJobPayload job)
+    {
+        try { return Mp20JsonlReader.ParseLine(job.StructureJson, $"job {job.Label}").Structure!; }
+        catch (CrystalFormatException e) { throw new JobPayloadException($"job {job.Label}: {e.Message}"); }
+    }
+
+    public static DftCell ToCell(Structure s)
+    {
+        var m = s.Lattice.Matrix;
+        var lattice = Enumerable.Range(0, 3).Select(i => new[] { m[i, 0], m[i, 1], m[i, 2] }).ToArray();
+        return new DftCell(lattice, s.Sites.Select(x => x.Species.Symbol).ToArray(),
+            s.Sites.Select(x => new[] { x.FracCoords.X, x.FracCoords.Y, x.FracCoords.Z }).ToArray());
+    }
+}

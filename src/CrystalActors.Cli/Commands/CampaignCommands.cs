@@ -1,0 +1,47 @@
+using System.CommandLine;
+using CrystalActors.Campaign;
+using CrystalActors.Runtime.Hosting;
+using Serilog;
+using Spectre.Console;
+
+namespace CrystalActors.Cli.Commands;
+
+/// <summary>`crystal-actors campaign run`: the online active-learning campaign (the main job of run-node.sh).</summary>
+public static class CampaignCommands
+{
+    public static Command Create()
+    {
+        var config = new Option<FileInfo>("--config") { Description = "Campaign file (cluster-config/campaign-*.json).", Required = true };
+        var topology = new Option<FileInfo?>("--topology") { Description = "Topology file; default: one node with every role, in-process transport." };
+        var node = new Option<string?>("--node") { Description = "Which node of the topology this process is." };
+        var roles = new Option<string?>("--roles") { Description = "Comma-separated roles overriding the topology's for this node." };
+        var run = new Command("run", "Run (or resume) a campaign; the journal decides where it continues.");
+        foreach (var o in new Option[] { config, topology, node, roles }) run.Options.Add(o);
+        run.SetAction(async (p, ct) =>
+        {
+            CampaignOptions options;
+            Topology topo;
+            try
+            {
+                options = CampaignOptions.Load(p.GetValue(config)!.FullName);
+                topo = p.GetValue(topology) is { } t ? Topology.Load(t.FullName) : CampaignRunner.DefaultTopology(options);
+            }
+            catch (Exception e) when (e is CampaignConfigException or FormatException or FileNotFoundException)
+            {
+                Log.Error("{Message}", e.Message);
+                return 2;
+            }
+            topo = topo with { Executor = new ExecutorSpec("dft", options.Dft.PseudoDir) };
+            var roleList = p.GetValue(roles)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var report = await CampaignRunner.RunAsync(options, topo, p.GetValue(node), roleList, ct);
+            if (report is null) return 0;
+            report.Print(AnsiConsole.Console);
+            var dir = CampaignRunner.RunDirectory(options);
+            AnsiConsole.MarkupLine($"Report: [bold]{Markup.Escape(Path.Combine(dir, "report.json"))}[/]; CIF files: [bold]{Markup.Escape(Path.Combine(dir, "best"))}[/]; scalars: {Markup.Escape(Path.Combine(dir, "scalars.csv"))}");
+            return 0;
+        });
+        var command = new Command("campaign", "Online active-learning campaigns.");
+        command.Subcommands.Add(run);
+        return command;
+    }
+}

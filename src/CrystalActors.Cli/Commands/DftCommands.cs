@@ -1,0 +1,218 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using CrystalActors.Crystals.Io;
+using CrystalActors.Dft;
+using CrystalActors.Dft.Caching;
+using CrystalActors.Dft.Execution;
+using CrystalActors.Dft.Handlers;
+using CrystalActors.Dft.Input;
+using Serilog;
+using Spectre.Console;
+
+namespace CrystalActors.Cli.Commands;
+
+/// <summary>`crystal-actors dft run`: pw.x over many crystals, one JSON line per crystal, a summary per failure class.</summary>
+public static class DftCommands
+{
+    private static readonly JsonSerializerOptions JsonLine = new()
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    public static Command Create()
+    {
+        var data = new Option<FileInfo?>("--data") { Description = "MP-20 data: .jsonl(.gz) or .csv(.gz) with a CIF column." };
+        var cif = new Option<FileInfo?>("--cif") { Description = "A CIF file (every data block is a crystal)." };
+        var protocol = new Option<string>("--protocol")
+        {
+            Description = "paper | sssp",
+            DefaultValueFactory = _ => "sssp",
+        };
+        protocol.AcceptOnlyFromAmong([.. DftProtocol.Names]);
+        var handlers = new Option<string>("--handlers") { Description = "on | off: retry failed runs with the error handlers.", DefaultValueFactory = _ => "on" };
+        handlers.AcceptOnlyFromAmong("on", "off");
+        var limit = new Option<int?>("--limit") { Description = "Compute at most this many crystals." };
+        var indices = new Option<string?>("--indices") { Description = "Comma-separated dataset indices to compute (e.g. 3,17,42)." };
+        var ids = new Option<string?>("--ids") { Description = "Comma-separated material_ids to compute." };
+        var maxSites = new Option<int?>("--max-sites") { Description = "Skip crystals with more sites than this." };
+        var output = new Option<FileInfo>("--out") { Description = "Output JSON lines, one per crystal.", Required = true };
+        var kmesh = new Option<string?>("--kmesh") { Description = "Override the k-point mesh, e.g. 3x3x3." };
+        var ranks = new Option<int>("--ranks") { Description = "MPI ranks per pw.x run.", DefaultValueFactory = _ => 2 };
+        var wall = new Option<double>("--wall-minutes") { Description = "Wall-time limit per attempt, minutes.", DefaultValueFactory = _ => 12 };
+        var attempts = new Option<int>("--max-attempts") { Description = "Attempts per crystal with handlers on.", DefaultValueFactory = _ => 5 };
+        var cache = new Option<FileInfo?>("--cache") { Description = "Result cache (JSON lines) shared across runs; default: in memory." };
+        var pseudo = new Option<DirectoryInfo?>("--pseudo-root") { Description = "Folder with SSSP_1.3.0_PBE_efficiency(.json); default ../shared/pseudo." };
+        var archive = new Option<DirectoryInfo?>("--archive") { Description = "Keep every attempt's pw.x input and output here." };
+
+        var run = new Command("run", "Run pw.x on crystals from --data or --cif and write one result line per crystal.");
+        foreach (var o in new Option[] { data, cif, protocol, handlers, limit, indices, ids, maxSites, output, kmesh, ranks, wall, attempts, cache, pseudo, archive })
+            run.Options.Add(o);
+        run.Validators.Add(r =>
+        {
+            if ((r.GetValue(data) is null) == (r.GetValue(cif) is null))
+                r.AddError("give exactly one of --data FILE or --cif FILE");
+        });
+        run.SetAction(async (parse, ct) =>
+        {
+            var proto = DftProtocol.ByName(parse.GetValue(protocol)!);
+            if (parse.GetValue(kmesh) is { } k) proto = proto with { KPoints = KMesh.Parse(k) };
+            var options = new DftServiceOptions
+            {
+                PseudoRoot = parse.GetValue(pseudo)?.FullName,
+                HandlersEnabled = parse.GetValue(handlers) == "on",
+                MaxAttempts = parse.GetValue(attempts),
+                ArchiveDirectory = parse.GetValue(archive)?.FullName,
+                Runner = new PwRunnerOptions
+                {
+                    MpiRanks = parse.GetValue(ranks),
+                    WallTimeLimit = TimeSpan.FromMinutes(parse.GetValue(wall)),
+                },
+            };
+            DftService service;
+            List<CrystalEntry> crystals;
+            try
+            {
+                IDftResultCache store = parse.GetValue(cache) is { } c ? new JsonLinesDftResultCache(c.FullName) : new InMemoryDftResultCache();
+                service = new DftService(options, store);
+                crystals = SelectCrystals(parse.GetValue(data), parse.GetValue(cif), parse.GetValue(indices), parse.GetValue(ids),
+                    parse.GetValue(maxSites), parse.GetValue(limit));
+            }
+            catch (Exception e) when (e is IOException or FormatException or ArgumentException or KeyNotFoundException)
+            {
+                // Configuration and input problems are reported before any pw.x run, as one line.
+                Log.Error("dft run: {Message}", e.Message);
+                return 2;
+            }
+            Log.Information("dft run: {Count} crystals, protocol {Protocol} ({Hash}), handlers {Handlers}",
+                crystals.Count, proto.Name, proto.Hash, options.HandlersEnabled ? "on" : "off");
+            var results = await RunAll(service, proto, crystals, parse.GetValue(output)!, ct);
+            PrintSummary(results);
+            return results.Count > 0 && results.All(r => r.Result is null) ? 1 : 0;
+        });
+
+        var command = new Command("dft", "Quantum ESPRESSO pw.x: inputs, runs, error handlers and the result cache.");
+        command.Subcommands.Add(run);
+        return command;
+    }
+
+    /// <summary>A crystal to compute and where it came from.</summary>
+    private sealed record CrystalEntry(int? Index, string? MaterialId, DftCell Cell, double? ReferenceBandGapEv);
+
+    private static List<CrystalEntry> SelectCrystals(FileInfo? data, FileInfo? cif, string? indices, string? ids, int? maxSites, int? limit)
+    {
+        var file = cif ?? data!;
+        if (!file.Exists) throw new FileNotFoundException($"{(cif is null ? "--data" : "--cif")} {file.FullName} does not exist", file.FullName);
+        var wantIndex = indices?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse).ToHashSet();
+        var wantId = ids?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
+        var selected = new List<CrystalEntry>();
+        foreach (var r in CrystalDataReader.ReadRecords(file.FullName, bad => Log.Warning("skipped: {Message}", bad.Message)))
+        {
+            if (wantIndex is not null && !wantIndex.Contains(r.Index)) continue;
+            if (wantId is not null && !wantId.Contains(r.MaterialId)) continue;
+            if (r.Structure is null)
+            {
+                Log.Warning("{Id}: no coordinates in {File}, skipped", r.MaterialId, file.Name);
+                continue;
+            }
+            if (maxSites is { } m && r.Structure.NumSites > m) continue;
+            selected.Add(new CrystalEntry(r.Index, r.MaterialId, r.Structure.ToDftCell(), r.BandGap));
+            if (limit is { } l && selected.Count >= l) break;
+        }
+        return selected;
+    }
+
+    private sealed record Outcome(CrystalEntry Entry, DftResult? Result, string? Error);
+
+    private static async Task<List<Outcome>> RunAll(DftService service, DftProtocol protocol, List<CrystalEntry> crystals, FileInfo output, CancellationToken ct)
+    {
+        var results = new List<Outcome>();
+        if (output.Directory is { Exists: false } d) d.Create();
+        await using var writer = new StreamWriter(output.FullName, append: false);
+        await AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new SpinnerColumn())
+            .StartAsync(async ctx =>
+            {
+                var bar = ctx.AddTask($"pw.x {protocol.Name}", maxValue: crystals.Count);
+                foreach (var e in crystals)
+                {
+                    if (ct.IsCancellationRequested) break;
+                    string label = e.MaterialId ?? e.Cell.Formula;
+                    bar.Description = $"pw.x {protocol.Name}: {label} {e.Cell.Formula}";
+                    Outcome outcome;
+                    try
+                    {
+                        outcome = new Outcome(e, await service.RunAsync(e.Cell, protocol, label, ct), null);
+                    }
+                    catch (Exception ex) when (ex is KeyNotFoundException or FileNotFoundException or ArgumentException or FormatException)
+                    {
+                        // A crystal the service cannot set up (e.g. an element without a pseudopotential) is reported, not fatal.
+                        Log.Warning("{Label}: {Message}", label, ex.Message);
+                        outcome = new Outcome(e, null, ex.Message);
+                    }
+                    results.Add(outcome);
+                    await writer.WriteLineAsync(JsonSerializer.Serialize(ToLine(outcome), JsonLine));
+                    await writer.FlushAsync(CancellationToken.None);
+                    bar.Increment(1);
+                }
+            });
+        return results;
+    }
+
+    private static Dictionary<string, object?> ToLine(Outcome o)
+    {
+        var r = o.Result;
+        return new Dictionary<string, object?>
+        {
+            ["index"] = o.Entry.Index,
+            ["material_id"] = o.Entry.MaterialId,
+            ["formula"] = o.Entry.Cell.Formula,
+            ["num_sites"] = o.Entry.Cell.NumSites,
+            ["status"] = r?.Status ?? "error",
+            ["failure_class"] = r is null ? "SetupError" : r.FailureClass.ToString(),
+            ["failure_detail"] = r?.FailureDetail ?? o.Error,
+            ["energy_ry"] = r?.TotalEnergyRy,
+            ["energy_ev"] = r?.TotalEnergyEv,
+            ["energy_per_atom_ry"] = r?.EnergyPerAtomRy,
+            ["gap_ev"] = r?.BandGapEv,
+            ["homo_ev"] = r?.HomoEv,
+            ["lumo_ev"] = r?.LumoEv,
+            ["fermi_energy_ev"] = r?.FermiEnergyEv,
+            ["total_magnetization"] = r?.TotalMagnetization,
+            ["iterations"] = r?.ScfIterations,
+            ["num_attempts"] = r?.Attempts.Count,
+            ["attempts"] = r?.Attempts.Select(a => new Dictionary<string, object?>
+            {
+                ["failure_class"] = a.FailureClass.ToString(),
+                ["detail"] = a.Detail,
+                ["fix"] = a.FixApplied,
+                ["wall_s"] = Math.Round(a.WallSeconds, 2),
+                ["iterations"] = a.ScfIterations,
+                ["energy_ry"] = a.TotalEnergyRy,
+            }).ToList(),
+            ["wall_s"] = r is null ? null : Math.Round(r.WallSeconds, 2),
+            ["cache_hit"] = r?.CacheHit,
+            ["note"] = r?.Note,
+            ["reference_gap_ev"] = o.Entry.ReferenceBandGapEv,
+            ["protocol"] = r?.Protocol,
+            ["protocol_hash"] = r?.ProtocolHash,
+            ["fingerprint"] = r?.Fingerprint,
+        };
+    }
+
+    private static void PrintSummary(List<Outcome> results)
+    {
+        var table = new Table().AddColumns("final class", "crystals", "share");
+        foreach (var g in results.GroupBy(o => o.Result is null ? "SetupError" : o.Result.FailureClass.ToString()).OrderByDescending(g => g.Count()))
+            table.AddRow(g.Key, g.Count().ToString(), $"{100.0 * g.Count() / results.Count:F0}%");
+        AnsiConsole.Write(table);
+        var firstAttempt = new Table().AddColumns("attempt class (all attempts)", "count");
+        foreach (var g in results.Where(o => o.Result is not null).SelectMany(o => o.Result!.Attempts).GroupBy(a => a.FailureClass).OrderByDescending(g => g.Count()))
+            firstAttempt.AddRow(g.Key.ToString(), g.Count().ToString());
+        AnsiConsole.Write(firstAttempt);
+        int ok = results.Count(o => o.Result?.IsSuccess == true);
+        AnsiConsole.MarkupLine($"[bold]{ok}/{results.Count}[/] crystals ended with a result; cache hits: {results.Count(o => o.Result?.CacheHit == true)}; " +
+                               $"pw.x wall time {results.Sum(o => o.Result?.WallSeconds ?? 0):F0} s");
+    }
+}

@@ -1,0 +1,209 @@
+using System.CommandLine;
+using System.Text.Json;
+using CrystalActors.Crystals;
+using CrystalActors.Crystals.Io;
+using CrystalActors.Learning.Offline;
+using CrystalActors.Torch;
+using Serilog;
+using Spectre.Console;
+
+namespace CrystalActors.Cli.Commands;
+
+/// <summary>
+/// `crystal-actors offline train|generate|evaluate`: offline RL on MP-20 trajectories (crystal-design's
+/// crystal_cql.py): train CQL / BC, generate crystals greedily from skeletons, score them (Table 1 metrics).
+/// </summary>
+public static class OfflineCommands
+{
+    public static Command Create()
+    {
+        var command = new Command("offline", "Offline RL on MP-20 trajectories: train, generate, evaluate.");
+        command.Subcommands.Add(CreateTrain());
+        command.Subcommands.Add(CreateGenerate());
+        command.Subcommands.Add(CreateEvaluate());
+        return command;
+    }
+
+    private static Option<string> DataOption(string description) => new("--data") { Description = description, Required = true };
+
+    private static Option<string> PartOption(string defaultPart) => new("--part")
+    {
+        Description = "Part of the fixed split (material-id hash; ~20% held out): train, heldout or all.",
+        DefaultValueFactory = _ => defaultPart,
+    };
+
+    private static Option<int> ThreadsOption() => new("--threads") { Description = "libtorch intra-op threads (0 = libtorch's default).", DefaultValueFactory = _ => 0 };
+
+    private static Option<string> DeviceOption() => new("--device") { Description = "cpu, cuda:0 or auto.", DefaultValueFactory = _ => "cpu" };
+
+    private static TrajectoryDataset SelectPart(TrajectoryDataset all, string part, bool nonMetals)
+    {
+        var ds = part switch
+        {
+            "train" => all.Part(DatasetPart.Train),
+            "heldout" => all.Part(DatasetPart.HeldOut),
+            "all" => all,
+            _ => throw new ArgumentException($"--part '{part}' is not one of train, heldout, all"),
+        };
+        return nonMetals ? ds.NonMetals() : ds;
+    }
+
+    private static Command CreateTrain()
+    {
+        var data = DataOption("MP-20-form JSONL(.gz) giving the trajectories (e.g. ../shared/data/mp20/mp20_val.jsonl.gz).");
+        var pHat = new Option<double>("--p-hat") { Description = "Target band gap p̂ in eV.", DefaultValueFactory = _ => 1.12 };
+        var steps = new Option<long>("--steps") { Description = "Gradient steps.", DefaultValueFactory = _ => 250_000 };
+        var batch = new Option<int>("--batch") { Description = "Minibatch size.", DefaultValueFactory = _ => 1024 };
+        var bc = new Option<bool>("--bc") { Description = "Behavioural cloning instead of CQL." };
+        var noCondition = new Option<bool>("--no-condition") { Description = "Unconditional: p̂ is not part of the state." };
+        var cqlWeight = new Option<double>("--cql-weight") { Description = "Weight w of the conservative term.", DefaultValueFactory = _ => 1.0 };
+        var alpha1 = new Option<double>("--alpha1") { Description = "Energy-term weight a1.", DefaultValueFactory = _ => 1.0 };
+        var alpha2 = new Option<double>("--alpha2") { Description = "Band-gap-term weight a2.", DefaultValueFactory = _ => 10.0 };
+        var beta = new Option<double>("--beta") { Description = "Band-gap Gaussian width β (eV²).", DefaultValueFactory = _ => 3.0 };
+        var b1 = new Option<double>("--b1") { Description = "Formation-energy scale b1 (eV/atom).", DefaultValueFactory = _ => 5.0 };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of initialisation and sampling.", DefaultValueFactory = _ => 0UL };
+        var ckptEvery = new Option<long>("--checkpoint-every") { Description = "Checkpoint period in steps.", DefaultValueFactory = _ => 5000 };
+        var includeMetals = new Option<bool>("--include-metals") { Description = "Keep crystals with MP gap 0 (default: non-metals only)." };
+        var part = PartOption("train");
+        var threads = ThreadsOption();
+        var device = DeviceOption();
+        var output = new Option<string>("--out") { Description = "Output directory (checkpoints/, scalars.csv, options.json); an existing one is resumed.", Required = true };
+        var cmd = new Command("train", "Train a CQL (or BC) policy on offline MP-20 trajectories.")
+        {
+            Options = { data, pHat, steps, batch, bc, noCondition, cqlWeight, alpha1, alpha2, beta, b1, seed, ckptEvery, includeMetals, part, threads, device, output },
+        };
+        cmd.SetAction(parse =>
+        {
+            if (parse.GetValue(threads) is > 0 and var t) Torch.Torch.NumThreads = t;
+            var dev = Device.Parse(parse.GetValue(device)!);
+            AllocatorTuning.Apply();
+            var options = new OfflineTrainOptions
+            {
+                Algorithm = parse.GetValue(bc) ? OfflineAlgorithm.BehaviourCloning : OfflineAlgorithm.Cql,
+                Conditioned = !parse.GetValue(noCondition),
+                CqlWeight = parse.GetValue(cqlWeight),
+                BatchSize = parse.GetValue(batch),
+                Steps = parse.GetValue(steps),
+                CheckpointEvery = parse.GetValue(ckptEvery),
+                Seed = parse.GetValue(seed),
+                Reward = new RewardOptions
+                {
+                    Alpha1 = parse.GetValue(alpha1), Alpha2 = parse.GetValue(alpha2), Beta = parse.GetValue(beta), B1 = parse.GetValue(b1),
+                    TargetBandGap = parse.GetValue(pHat),
+                },
+            };
+            var all = TrajectoryDataset.LoadOrBuild(parse.GetValue(data)!);
+            var ds = SelectPart(all, parse.GetValue(part)!, nonMetals: !parse.GetValue(includeMetals));
+            Log.Information("Training set: {Crystals} crystals, {Episodes} episodes, {Transitions} transitions", ds.CrystalCount, ds.EpisodeCount, ds.TransitionCount);
+            using var trainer = new OfflineTrainer(ds, options, dev);
+            var outDir = parse.GetValue(output)!;
+            var lastLog = DateTime.UtcNow;
+            AnsiConsole.Progress()
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                .Start(ctx =>
+                {
+                    var task = ctx.AddTask("training", maxValue: options.Steps);
+                    trainer.Run(outDir, p =>
+                    {
+                        task.Value = p.Step;
+                        task.Description = FormattableString.Invariant(
+                            $"step {p.Step} | {p.StepsPerSecond:F2} steps/s | loss {p.Terms.Total:F4} (cql {p.Terms.Conservative:F4}, td {p.Terms.TemporalDifference:F4}) | mean Q {p.Terms.MeanQ:F3}");
+                        if ((DateTime.UtcNow - lastLog).TotalSeconds >= 30 || p.Step == p.TotalSteps)
+                        {
+                            lastLog = DateTime.UtcNow;
+                            Log.Information("step {Step}/{Total} {Rate:F2} steps/s loss {Loss:F4} cql {Cql:F4} td {Td:F4} meanQ {Q:F3}",
+                                p.Step, p.TotalSteps, p.StepsPerSecond, p.Terms.Total, p.Terms.Conservative, p.Terms.TemporalDifference, p.Terms.MeanQ);
+                        }
+                    });
+                });
+            Log.Information("Done: {Step} steps, checkpoints in {Dir}", trainer.Step, Path.Combine(outDir, "checkpoints"));
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static Command CreateGenerate()
+    {
+        var checkpoint = new Option<string?>("--checkpoint") { Description = "Training output directory (its latest checkpoint) or a checkpoint file; not needed for --policy random." };
+        var data = DataOption("MP-20-form JSONL(.gz) whose crystals give the skeletons.");
+        var pHat = new Option<double>("--p-hat") { Description = "Target band gap p̂ (eV) in the state of a conditioned policy.", DefaultValueFactory = _ => 1.12 };
+        var policy = new Option<string>("--policy") { Description = "greedy (argmax Q of the checkpoint) or random (uniform).", DefaultValueFactory = _ => "greedy" };
+        policy.AcceptOnlyFromAmong("greedy", "random");
+        var part = PartOption("all");
+        var nonMetals = new Option<bool>("--non-metals") { Description = "Only skeletons of crystals with MP gap > 0." };
+        var mask = new Option<string?>("--elements") { Description = "Optional vocabulary mask: comma-separated element symbols the policy may use." };
+        var batch = new Option<int>("--batch") { Description = "Skeletons per forward pass.", DefaultValueFactory = _ => 256 };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the random policy.", DefaultValueFactory = _ => 0UL };
+        var threads = ThreadsOption();
+        var device = DeviceOption();
+        var output = new Option<string>("--out") { Description = "Output directory: generated.jsonl and cif/<id>.cif.", Required = true };
+        var cmd = new Command("generate", "Fill skeletons with elements, greedily from a trained policy or at random.")
+        {
+            Options = { checkpoint, data, pHat, policy, part, nonMetals, mask, batch, seed, threads, device, output },
+        };
+        cmd.SetAction(parse =>
+        {
+            if (parse.GetValue(threads) is > 0 and var t) Torch.Torch.NumThreads = t;
+            var dev = Device.Parse(parse.GetValue(device)!);
+            AllocatorTuning.Apply();
+            var all = TrajectoryDataset.LoadOrBuild(parse.GetValue(data)!);
+            var ds = SelectPart(all, parse.GetValue(part)!, parse.GetValue(nonMetals));
+            bool[]? allowed = parse.GetValue(mask) is string m ? Generation.VocabularyMask(m.Split(',')) : null;
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            int[][] actions;
+            if (parse.GetValue(policy) == "random")
+            {
+                actions = Generation.Random(ds, parse.GetValue(seed), allowed);
+            }
+            else
+            {
+                var ckpt = parse.GetValue(checkpoint);
+                if (ckpt is null) { Log.Error("--checkpoint is required for --policy greedy"); return 2; }
+                var (net, opts, path) = OfflineTrainer.LoadPolicy(ckpt, dev);
+                using (net)
+                {
+                    Log.Information("Policy {Path} ({Algorithm}, conditioned {Conditioned}, trained for p̂ = {Train} eV; generating for p̂ = {PHat} eV)",
+                        path, opts.Algorithm, opts.Conditioned, opts.Reward.TargetBandGap, parse.GetValue(pHat));
+                    actions = Generation.Greedy(net, ds, parse.GetValue(pHat), allowed, parse.GetValue(batch), dev);
+                }
+            }
+            var outDir = parse.GetValue(output)!;
+            Generation.Write(outDir, ds, actions);
+            Log.Information("Generated {N} crystals in {Seconds:F1} s -> {Dir}", ds.CrystalCount, sw.Elapsed.TotalSeconds, outDir);
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static Command CreateEvaluate()
+    {
+        var generated = new Option<string>("--generated") { Description = "Directory written by `offline generate` (or its generated.jsonl).", Required = true };
+        var data = DataOption("MP-20-form JSONL(.gz) with the true species of the generated crystals' ids.");
+        var output = new Option<string?>("--out") { Description = "Write the metrics as JSON here." };
+        var label = new Option<string>("--label") { Description = "Row label of the printed Table-1 row.", DefaultValueFactory = _ => "policy" };
+        var cmd = new Command("evaluate", "Table-1 metrics: per-site accuracy, element-class similarity, SMACT validity, reconstruction.")
+        {
+            Options = { generated, data, output, label },
+        };
+        cmd.SetAction(parse =>
+        {
+            var gen = Generation.Read(parse.GetValue(generated)!);
+            var ids = gen.Select(g => g.MaterialId).ToHashSet();
+            var truth = new Dictionary<string, IReadOnlyList<Element>>();
+            foreach (var r in Mp20JsonlReader.Read(parse.GetValue(data)!))
+                if (ids.Contains(r.MaterialId)) truth[r.MaterialId] = r.Species;
+            var metrics = GenerationMetrics.Compute(gen, truth);
+            Console.WriteLine(GenerationMetrics.TableHeader);
+            Console.WriteLine(metrics.TableRow(parse.GetValue(label)!));
+            if (parse.GetValue(output) is string path)
+            {
+                var dir = Path.GetDirectoryName(Path.GetFullPath(path));
+                if (dir is not null) Directory.CreateDirectory(dir);
+                File.WriteAllText(path, JsonSerializer.Serialize(metrics) + "\n");
+                Log.Information("Metrics -> {Path}", path);
+            }
+            return 0;
+        });
+        return cmd;
+    }
+}

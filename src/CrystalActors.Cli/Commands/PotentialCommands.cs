@@ -1,0 +1,252 @@
+using System.CommandLine;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using CrystalActors.Crystals;
+using CrystalActors.Crystals.Io;
+using CrystalActors.Models.M3gnet;
+using CrystalActors.Models.Relaxation;
+using CrystalActors.Torch;
+using Serilog;
+
+namespace CrystalActors.Cli.Commands;
+
+/// <summary>`crystal-actors potential eval` and `crystal-actors relax`: the M3GNet universal potential (matgl weights).</summary>
+public static class PotentialCommands
+{
+    // Keep "Å" and friends readable in messages.
+    private static readonly JsonWriterOptions JsonOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private const string DefaultWeights = "../shared/reference/m3gnet/M3GNet-MatPES-PBE-v2025.1-PES.safetensors";
+
+    /// <summary>The top-level commands of this area.</summary>
+    public static IEnumerable<Command> Create()
+    {
+        var potential = new Command("potential", "M3GNet universal interatomic potential (matgl pretrained weights).");
+        potential.Subcommands.Add(Eval());
+        yield return potential;
+        yield return Relax();
+    }
+
+    private static Option<string> WeightsOption() => new("--weights")
+    { Description = "M3GNet potential weights (.safetensors with matgl metadata)", DefaultValueFactory = _ => DefaultWeights };
+
+    private static Option<string> DataOption() => new("--data")
+    { Description = "Crystals: MP-20 JSONL(.gz), CSV with a cif column, or CIF", Required = true };
+
+    private static Option<string> OutOption() => new("--out") { Description = "Output JSONL, one line per crystal", Required = true };
+
+    private static Option<int> LimitOption() => new("--limit") { Description = "Use at most this many crystals (0 = all)", DefaultValueFactory = _ => 0 };
+
+    private static Option<int> BatchOption() => new("--batch") { Description = "Crystals per batched potential call", DefaultValueFactory = _ => 16 };
+
+    private static Option<string> DtypeOption() => new("--dtype") { Description = "float32 (matgl's default) or float64", DefaultValueFactory = _ => "float32" };
+
+    private static Command Eval()
+    {
+        var weights = WeightsOption();
+        var data = DataOption();
+        var output = OutOption();
+        var limit = LimitOption();
+        var batch = BatchOption();
+        var dtype = DtypeOption();
+        var cmd = new Command("eval", "Energy (eV, eV/atom), forces (eV/Å) and stress (GPa, σ = (1/V)∂E/∂ε: positive = tensile) per crystal.");
+        foreach (var o in new Option[] { weights, data, output, limit, batch, dtype }) cmd.Options.Add(o);
+        cmd.SetAction(p =>
+        {
+            using var potential = M3gnetPotential.Load(p.GetValue(weights)!, ParseDtype(p.GetValue(dtype)!));
+            var records = ReadRecords(p.GetValue(data)!, p.GetValue(limit));
+            using var stream = File.Create(p.GetValue(output)!);
+            int ok = 0, failed = 0;
+            foreach (var chunk in records.Chunk(Math.Max(1, p.GetValue(batch))))
+            {
+                var (valid, errors) = Validate(potential, chunk);
+                var results = potential.Compute(valid.Select(v => v.Structure!).ToArray());
+                for (int i = 0; i < valid.Count; i++) WriteEval(stream, valid[i], results[i]);
+                foreach (var (r, message) in errors) WriteError(stream, r, message);
+                ok += valid.Count;
+                failed += errors.Count;
+            }
+            Log.Information("Evaluated {Ok} crystals with {Model} ({Failed} skipped) -> {Out}", ok, potential.Model.Name, failed, p.GetValue(output));
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static Command Relax()
+    {
+        var weights = WeightsOption();
+        var data = DataOption();
+        var output = OutOption();
+        var limit = LimitOption();
+        var batch = BatchOption();
+        var dtype = DtypeOption();
+        var fmax = new Option<double>("--fmax") { Description = "Force convergence threshold (eV/Å)", DefaultValueFactory = _ => 0.1 };
+        var steps = new Option<int>("--steps") { Description = "Maximum FIRE steps", DefaultValueFactory = _ => 200 };
+        var fixCell = new Option<bool>("--fix-cell") { Description = "Relax positions only (no FrechetCellFilter)" };
+        var cmd = new Command("relax", "Relax crystals with FIRE (+ FrechetCellFilter cell relaxation, as matgl's Relaxer / ASE 3.23) on M3GNet.");
+        foreach (var o in new Option[] { weights, data, output, limit, batch, dtype, fmax, steps, fixCell }) cmd.Options.Add(o);
+        cmd.SetAction(p =>
+        {
+            using var potential = M3gnetPotential.Load(p.GetValue(weights)!, ParseDtype(p.GetValue(dtype)!));
+            var options = new RelaxOptions { Fmax = p.GetValue(fmax), MaxSteps = p.GetValue(steps), RelaxCell = !p.GetValue(fixCell) };
+            if (!(options.Fmax > 0)) throw new ArgumentException($"--fmax must be positive, got {options.Fmax}");
+            if (options.MaxSteps < 0) throw new ArgumentException($"--steps must be ≥ 0, got {options.MaxSteps}");
+            var relaxer = new FireRelaxer(potential, options);
+            var records = ReadRecords(p.GetValue(data)!, p.GetValue(limit));
+            using var stream = File.Create(p.GetValue(output)!);
+            var counts = new Dictionary<string, int>();
+            foreach (var chunk in records.Chunk(Math.Max(1, p.GetValue(batch))))
+            {
+                var (valid, errors) = Validate(potential, chunk);
+                var results = relaxer.Relax(valid.Select(v => v.Structure!).ToArray());
+                for (int i = 0; i < valid.Count; i++)
+                {
+                    WriteRelax(stream, valid[i], results[i]);
+                    string key = results[i].Status.ToString();
+                    counts[key] = counts.GetValueOrDefault(key) + 1;
+                }
+                foreach (var (r, message) in errors) WriteError(stream, r, message);
+            }
+            Log.Information("Relaxed {Count} crystals with {Model}: {Statuses} -> {Out}", records.Count, potential.Model.Name,
+                string.Join(", ", counts.Select(kv => $"{kv.Key} {kv.Value}")), p.GetValue(output));
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static ScalarType ParseDtype(string name) => name switch
+    {
+        "float32" => ScalarType.Float32,
+        "float64" => ScalarType.Float64,
+        _ => throw new ArgumentException($"--dtype must be float32 or float64, got '{name}'"),
+    };
+
+    private static List<Mp20Record> ReadRecords(string path, int limit)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"data file '{path}' not found", path);
+        var records = CrystalDataReader.ReadRecords(path);
+        return (limit > 0 ? records.Take(limit) : records).ToList();
+    }
+
+    /// <summary>Splits a chunk into crystals the potential can evaluate and (record, reason) for the others.</summary>
+    private static (List<Mp20Record> Valid, List<(Mp20Record, string)> Errors) Validate(M3gnetPotential potential, IEnumerable<Mp20Record> chunk)
+    {
+        var valid = new List<Mp20Record>();
+        var errors = new List<(Mp20Record, string)>();
+        foreach (var r in chunk)
+        {
+            if (r.Structure is null)
+            {
+                errors.Add((r, "record has no coordinates"));
+                continue;
+            }
+            try
+            {
+                foreach (var e in r.Structure.Species) potential.Model.TypeIndex(e);
+                valid.Add(r);
+            }
+            catch (ArgumentException ex)
+            {
+                errors.Add((r, ex.Message));
+            }
+        }
+        foreach (var (r, message) in errors)
+            Log.Warning("Skipping crystal {Index} ({Id}): {Reason}", r.Index, r.MaterialId, message);
+        return (valid, errors);
+    }
+
+    private static void WriteEval(Stream stream, Mp20Record r, PotentialResult result)
+    {
+        using (var w = new Utf8JsonWriter(stream, JsonOptions))
+        {
+            w.WriteStartObject();
+            w.WriteNumber("index", r.Index);
+            w.WriteString("material_id", r.MaterialId);
+            w.WriteNumber("num_atoms", result.NumAtoms);
+            Number(w, "energy_eV", result.Energy);
+            Number(w, "energy_per_atom_eV", result.EnergyPerAtom);
+            WriteRows(w, "forces_eV_per_A", result.Forces);
+            WriteRows(w, "stress_GPa", result.Stress);
+            w.WriteEndObject();
+        }
+        stream.WriteByte((byte)'\n');
+    }
+
+    private static void WriteRelax(Stream stream, Mp20Record r, RelaxationResult result)
+    {
+        using (var w = new Utf8JsonWriter(stream, JsonOptions))
+        {
+            w.WriteStartObject();
+            w.WriteNumber("index", r.Index);
+            w.WriteString("material_id", r.MaterialId);
+            w.WriteString("status", result.Status.ToString());
+            if (result.Message is not null) w.WriteString("message", result.Message);
+            w.WriteNumber("steps", result.Steps);
+            Number(w, "initial_energy_eV", result.InitialEnergy);
+            Number(w, "final_energy_eV", result.FinalEnergy);
+            Number(w, "final_energy_per_atom_eV", result.FinalEnergyPerAtom);
+            Number(w, "final_max_force_eV_per_A", result.Final.MaxForce);
+            var m = result.Lattice;
+            WriteRows(w, "lattice", [m.M00, m.M01, m.M02, m.M10, m.M11, m.M12, m.M20, m.M21, m.M22]);
+            w.WriteStartArray("species");
+            foreach (var e in result.Species) w.WriteStringValue(e.Symbol);
+            w.WriteEndArray();
+            WriteRows(w, "frac_coords", result.FracCoords);
+            w.WriteStartObject("trajectory");
+            w.WriteStartArray("energies_eV");
+            foreach (var s in result.Trajectory) NumberValue(w, s.Energy);
+            w.WriteEndArray();
+            w.WriteStartArray("max_force_eV_per_A");
+            foreach (var s in result.Trajectory) NumberValue(w, s.MaxForce);
+            w.WriteEndArray();
+            w.WriteStartArray("volume_A3");
+            foreach (var s in result.Trajectory) NumberValue(w, s.Volume);
+            w.WriteEndArray();
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+        stream.WriteByte((byte)'\n');
+    }
+
+    private static void WriteError(Stream stream, Mp20Record r, string message)
+    {
+        using (var w = new Utf8JsonWriter(stream, JsonOptions))
+        {
+            w.WriteStartObject();
+            w.WriteNumber("index", r.Index);
+            w.WriteString("material_id", r.MaterialId);
+            w.WriteString("status", "Error");
+            w.WriteString("error", message);
+            w.WriteEndObject();
+        }
+        stream.WriteByte((byte)'\n');
+    }
+
+    /// <summary>A flattened [n, 3] array as nested rows (non-finite values as null, since JSON has no NaN).</summary>
+    private static void WriteRows(Utf8JsonWriter w, string name, double[] values)
+    {
+        w.WriteStartArray(name);
+        for (int i = 0; i < values.Length; i += 3)
+        {
+            w.WriteStartArray();
+            for (int k = 0; k < 3; k++)
+            {
+                NumberValue(w, values[i + k]);
+            }
+            w.WriteEndArray();
+        }
+        w.WriteEndArray();
+    }
+
+    private static void Number(Utf8JsonWriter w, string name, double v)
+    {
+        w.WritePropertyName(name);
+        NumberValue(w, v);
+    }
+
+    private static void NumberValue(Utf8JsonWriter w, double v)
+    {
+        if (double.IsFinite(v)) w.WriteNumberValue(v);
+        else w.WriteNullValue();
+    }
+}

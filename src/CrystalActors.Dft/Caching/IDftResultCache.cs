@@ -1,0 +1,85 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+
+namespace CrystalActors.Dft.Caching;
+
+/// <summary>Results of finished DFT jobs keyed by structure fingerprint + protocol hash.</summary>
+public interface IDftResultCache
+{
+    bool TryGet(string key, out DftResult result);
+    void Put(string key, DftResult result);
+    int Count { get; }
+}
+
+/// <summary>Process-local cache.</summary>
+public sealed class InMemoryDftResultCache : IDftResultCache
+{
+    private readonly ConcurrentDictionary<string, DftResult> _results = new(StringComparer.Ordinal);
+
+    public bool TryGet(string key, out DftResult result) => _results.TryGetValue(key, out result!);
+
+    public void Put(string key, DftResult result) => _results[key] = result;
+
+    public int Count => _results.Count;
+}
+
+/// <summary>
+/// A cache persisted as JSON lines ({"key":..., "result":...}), appended as results arrive, so that a campaign
+/// restarted from the same file never repeats a calculation. Later lines win. Pw.x output text is not stored
+/// (inputs and per-attempt summaries are).
+/// </summary>
+public sealed class JsonLinesDftResultCache : IDftResultCache
+{
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
+    private readonly Dictionary<string, DftResult> _results = new(StringComparer.Ordinal);
+    private readonly object _gate = new();
+
+    public JsonLinesDftResultCache(string path)
+    {
+        Path = System.IO.Path.GetFullPath(path);
+        if (!File.Exists(Path)) return;
+        int lineNo = 0;
+        foreach (var line in File.ReadLines(Path))
+        {
+            lineNo++;
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            try
+            {
+                var entry = JsonSerializer.Deserialize<Entry>(line, Json)
+                            ?? throw new JsonException("null entry");
+                _results[entry.Key] = entry.Result;
+            }
+            catch (JsonException e)
+            {
+                // A line torn by a crash mid-append is skipped, not fatal: the job is simply recomputed.
+                Serilog.Log.Warning("{Path}:{Line}: skipped unreadable cache entry ({Message})", Path, lineNo, e.Message);
+            }
+        }
+    }
+
+    public string Path { get; }
+
+    public int Count
+    {
+        get { lock (_gate) return _results.Count; }
+    }
+
+    public bool TryGet(string key, out DftResult result)
+    {
+        lock (_gate) return _results.TryGetValue(key, out result!);
+    }
+
+    public void Put(string key, DftResult result)
+    {
+        var stored = result.WithoutOutputText();
+        lock (_gate)
+        {
+            _results[key] = stored;
+            string? dir = System.IO.Path.GetDirectoryName(Path);
+            if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
+            File.AppendAllText(Path, JsonSerializer.Serialize(new Entry(key, stored), Json) + "\n");
+        }
+    }
+
+    private sealed record Entry(string Key, DftResult Result);
+}

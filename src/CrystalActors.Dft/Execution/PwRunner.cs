@@ -1,0 +1,213 @@
+using System.Diagnostics;
+using System.Text;
+using CrystalActors.Dft.Handlers;
+using Serilog;
+
+namespace CrystalActors.Dft.Execution;
+
+/// <summary>How pw.x is launched. Defaults follow the measurements in shared/NOTES.md.</summary>
+public sealed record PwRunnerOptions
+{
+    /// <summary>pw.x executable: a path, or a name looked up on PATH.</summary>
+    public string PwExecutable { get; init; } = "pw.x";
+    /// <summary>MPI launcher (a path or a name on PATH); used when <see cref="MpiRanks"/> &gt; 1 or <see cref="AlwaysUseMpirun"/>.</summary>
+    public string MpiRun { get; init; } = "mpirun";
+    /// <summary>MPI ranks. Debian's pw.x has no OpenMP, so ranks (not threads) use the cores.</summary>
+    public int MpiRanks { get; init; } = 2;
+    public bool AlwaysUseMpirun { get; init; }
+    /// <summary>Extra mpirun arguments before '-np'; OpenMPI refuses to run as root without the first.</summary>
+    public IReadOnlyList<string> MpiArguments { get; init; } = ["--allow-run-as-root"];
+    /// <summary>OMP_NUM_THREADS given to pw.x.</summary>
+    public int OmpThreads { get; init; } = 1;
+    /// <summary>Each attempt is killed (with its whole process tree) after this long.</summary>
+    public TimeSpan WallTimeLimit { get; init; } = TimeSpan.FromMinutes(12);
+    /// <summary>Parent of the per-attempt working directories; default: the system temp folder.</summary>
+    public string? ScratchRoot { get; init; }
+    /// <summary>Keep the working directory (wavefunctions included) instead of deleting it; for debugging.</summary>
+    public bool KeepScratch { get; init; }
+    /// <summary>Settings of the live SCF monitor; null switches it off.</summary>
+    public ScfMonitorOptions? Monitor { get; init; } = new();
+}
+
+/// <summary>What one pw.x process did.</summary>
+public sealed record PwRunOutcome(
+    PwTermination Termination,
+    int? ExitCode,
+    string OutputText,
+    string StandardErrorText,
+    string? CrashFileText,
+    double WallSeconds,
+    string? MonitorReason);
+
+/// <summary>
+/// Runs pw.x once in its own working directory: spawned with an argument list (no shell), standard output read
+/// line by line into memory and through the live <see cref="ScfMonitor"/>, the whole process tree killed on the
+/// wall-time limit, on a monitor verdict or on cancellation, and the directory deleted afterwards.
+/// </summary>
+public sealed class PwRunner
+{
+    private readonly string _pwPath;
+    private readonly string? _mpirunPath;
+
+    /// <summary>Resolves the executables now, so that a missing pw.x or mpirun is reported before any run.</summary>
+    public PwRunner(PwRunnerOptions? options = null)
+    {
+        Options = options ?? new PwRunnerOptions();
+        if (Options.MpiRanks < 1) throw new ArgumentOutOfRangeException(nameof(options), Options.MpiRanks, "MpiRanks must be >= 1");
+        if (Options.WallTimeLimit <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(options), Options.WallTimeLimit, "WallTimeLimit must be positive");
+        _pwPath = ResolveExecutable(Options.PwExecutable)
+                  ?? throw new FileNotFoundException($"pw.x not found: '{Options.PwExecutable}' is not a file and not on PATH (install quantum-espresso or set the pw.x path)", Options.PwExecutable);
+        if (UsesMpirun)
+            _mpirunPath = ResolveExecutable(Options.MpiRun)
+                          ?? throw new FileNotFoundException($"MPI launcher not found: '{Options.MpiRun}' is not a file and not on PATH (install openmpi-bin or use 1 rank)", Options.MpiRun);
+    }
+
+    public PwRunnerOptions Options { get; }
+
+    private bool UsesMpirun => Options.MpiRanks > 1 || Options.AlwaysUseMpirun;
+
+    /// <summary>The command line, for logs (the process itself is started from the argument list).</summary>
+    public IReadOnlyList<string> CommandLine(string inputFileName)
+    {
+        var args = new List<string>();
+        if (_mpirunPath is not null)
+        {
+            args.Add(_mpirunPath);
+            args.AddRange(Options.MpiArguments);
+            args.AddRange(["-np", Options.MpiRanks.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        }
+        args.AddRange([_pwPath, "-in", inputFileName]);
+        return args;
+    }
+
+    /// <param name="inputText">The pw.x input; its outdir should be relative ('./out') so that it lands in the working directory.</param>
+    /// <param name="name">A label for the working directory and logs.</param>
+    /// <param name="monitor">Live SCF monitor for this attempt, or null.</param>
+    public async Task<PwRunOutcome> RunAsync(string inputText, string name, ScfMonitor? monitor, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(inputText);
+        string root = Options.ScratchRoot ?? Path.Combine(Path.GetTempPath(), "crystal-actors-dft");
+        string safeName = string.Concat(name.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'));
+        string dir = Path.Combine(root, $"{safeName}-{Guid.NewGuid():N}"[..Math.Min(safeName.Length + 13, 120)]);
+        Directory.CreateDirectory(dir);
+        try
+        {
+            const string inputFile = "pw.in";
+            await File.WriteAllTextAsync(Path.Combine(dir, inputFile), inputText, cancellationToken).ConfigureAwait(false);
+            var command = CommandLine(inputFile);
+            var psi = new ProcessStartInfo(command[0])
+            {
+                WorkingDirectory = dir,
+                UseShellExecute = false,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                RedirectStandardInput = true,
+                CreateNoWindow = true,
+            };
+            foreach (var a in command.Skip(1)) psi.ArgumentList.Add(a);
+            psi.Environment["OMP_NUM_THREADS"] = Options.OmpThreads.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            Log.Debug("pw.x {Name}: {Command} in {Dir}", name, string.Join(" ", command), dir);
+
+            var output = new StringBuilder();
+            var stderr = new StringBuilder();
+            var stopwatch = Stopwatch.StartNew();
+            using var process = new Process { StartInfo = psi };
+            process.Start();
+            process.StandardInput.Close();
+
+            using var wallTime = new CancellationTokenSource(Options.WallTimeLimit);
+            using var monitorStop = new CancellationTokenSource();
+            using var anyStop = CancellationTokenSource.CreateLinkedTokenSource(wallTime.Token, monitorStop.Token, cancellationToken);
+
+            var readOut = Task.Run(async () =>
+            {
+                // Also streamed to pw.out in the working directory, so a run can be followed with tail -f.
+                await using var file = new StreamWriter(Path.Combine(dir, "pw.out")) { AutoFlush = true };
+                while (await process.StandardOutput.ReadLineAsync().ConfigureAwait(false) is { } line)
+                {
+                    lock (output) output.Append(line).Append('\n');
+                    await file.WriteLineAsync(line).ConfigureAwait(false);
+                    if (monitor is not null && monitor.Feed(line)) monitorStop.Cancel();
+                }
+            }, CancellationToken.None);
+            var readErr = Task.Run(async () =>
+            {
+                while (await process.StandardError.ReadLineAsync().ConfigureAwait(false) is { } line)
+                    lock (stderr) stderr.Append(line).Append('\n');
+            }, CancellationToken.None);
+
+            var termination = PwTermination.Exited;
+            try
+            {
+                await process.WaitForExitAsync(anyStop.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                termination = cancellationToken.IsCancellationRequested ? PwTermination.Cancelled
+                    : monitorStop.IsCancellationRequested ? PwTermination.MonitorStopped
+                    : PwTermination.WallTime;
+                KillTree(process, name, termination);
+                await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            // The pipes close when the last process holding them exits; do not wait forever on a stray grandchild.
+            await Task.WhenAny(Task.WhenAll(readOut, readErr), Task.Delay(TimeSpan.FromSeconds(10), CancellationToken.None)).ConfigureAwait(false);
+            stopwatch.Stop();
+
+            string crashPath = Path.Combine(dir, "CRASH");
+            string? crash = File.Exists(crashPath) ? await File.ReadAllTextAsync(crashPath, CancellationToken.None).ConfigureAwait(false) : null;
+            string outText, errText;
+            lock (output) outText = output.ToString();
+            lock (stderr) errText = stderr.ToString();
+            int? exitCode = termination == PwTermination.Exited ? process.ExitCode : null;
+            return new PwRunOutcome(termination, exitCode, outText, errText, crash, stopwatch.Elapsed.TotalSeconds, monitor?.StopReason);
+        }
+        finally
+        {
+            if (!Options.KeepScratch) TryDelete(dir);
+        }
+    }
+
+    private static void KillTree(Process process, string name, PwTermination why)
+    {
+        try
+        {
+            // mpirun's ranks are its children: killing the tree leaves no orphan pw.x burning a core.
+            process.Kill(entireProcessTree: true);
+            Log.Information("pw.x {Name}: killed process tree ({Why})", name, why);
+        }
+        catch (InvalidOperationException)
+        {
+            // Exited between the timeout and the kill.
+        }
+    }
+
+    private static void TryDelete(string dir)
+    {
+        try
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
+        catch (IOException e)
+        {
+            Log.Warning("could not delete pw.x scratch {Dir}: {Message}", dir, e.Message);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            Log.Warning("could not delete pw.x scratch {Dir}: {Message}", dir, e.Message);
+        }
+    }
+
+    /// <summary>A path to an existing file, or the first match on PATH; null when neither.</summary>
+    public static string? ResolveExecutable(string nameOrPath)
+    {
+        if (string.IsNullOrWhiteSpace(nameOrPath)) return null;
+        if (nameOrPath.Contains(Path.DirectorySeparatorChar) || nameOrPath.Contains('/'))
+            return File.Exists(nameOrPath) ? Path.GetFullPath(nameOrPath) : null;
+        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        {
+            string candidate = Path.Combine(dir, nameOrPath);
+            if (File.Exists(candidate)) return candidate;
+        }
+        return null;
+    }
+}

@@ -1,0 +1,30 @@
+namespace CrystalActors.Dft.Handlers;
+
+/// <summary>Why a pw.x attempt did not give a usable result (custodian / aiida-quantumespresso style taxonomy).</summary>
+public enum DftFailureClass
+{
+    /// <summary>The attempt gave a converged, physically usable result.</summary>
+    None,
+    /// <summary>'charge is wrong: smearing is needed': odd electron count, or a magnetic / metallic system, under fixed occupations.</summary>
+    ChargeWrongSmearingNeeded,
+    /// <summary>Converged under fixed occupations with LUMO below HOMO: a metal forced into an insulator's occupations.</summary>
+    MetallicUnderFixedOccupations,
+    /// <summary>'convergence NOT achieved': electron_maxstep exhausted.</summary>
+    ScfNotConverged,
+    /// <summary>Stopped by the live monitor: the SCF accuracy stagnated or oscillated.</summary>
+    ScfStagnated,
+    /// <summary>'too few bands', or the highest band of a smearing run is still partly occupied.</summary>
+    TooFewBands,
+    /// <summary>'more bands than PWs!' / 'too many bands, or too few plane waves'.</summary>
+    TooManyBands,
+    /// <summary>Cholesky / S-matrix / eigenvector failures of the iterative diagonalisation.</summary>
+    DiagonalizationFailure,
+    /// <summary>Killed at the wall-time limit.</summary>
+    WallTimeExceeded,
+    /// <summary>Cancelled by the caller.</summary>
+    Cancelled,
+    /// <summary>pw.x rejected the input or could not read a file.</summary>
+    InputError,
+    /// <summary>Anything else: a crash without a recognised message, or no energy in the output.</summary>
+    Unknown,
+}

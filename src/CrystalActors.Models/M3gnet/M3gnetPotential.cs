@@ -1,0 +1,169 @@
+using CrystalActors.Crystals;
+using CrystalActors.Models.Graph;
+using CrystalActors.Torch;
+
+namespace CrystalActors.Models.M3gnet;
+
+/// <summary>One periodic configuration to evaluate: lattice rows (Å), fractional coordinates [n, 3] and node types
+/// (indices into the model's element list). <see cref="Cartesian"/>, when given, is what the radius graph is built
+/// from (as matgl's ASE path does with <c>atoms.positions</c>); otherwise frac·L.</summary>
+public sealed record AtomsInput(Mat3 Lattice, double[] FracCoords, int[] Types, double[]? Cartesian = null)
+{
+    public int NumAtoms => Types.Length;
+}
+
+/// <summary>Energy (eV), forces (eV/Å, flattened [n, 3]) and stress (GPa, row-major 3×3, σ = (1/V) ∂E/∂ε, ASE sign:
+/// positive = tensile, pressure = −tr σ / 3; not symmetrised, as matgl) of one crystal.</summary>
+public sealed record PotentialResult(double Energy, int NumAtoms, double[] Forces, double[] Stress)
+{
+    public double EnergyPerAtom => Energy / NumAtoms;
+
+    /// <summary>Largest |F| over atoms (eV/Å).</summary>
+    public double MaxForce
+    {
+        get
+        {
+            double max = 0;
+            for (int i = 0; i < NumAtoms; i++)
+            {
+                double fx = Forces[3 * i], fy = Forces[3 * i + 1], fz = Forces[3 * i + 2];
+                max = Math.Max(max, Math.Sqrt(fx * fx + fy * fy + fz * fz));
+            }
+            return max;
+        }
+    }
+}
+
+/// <summary>
+/// M3GNet as an interatomic potential (matgl <c>Potential</c>): energies, forces F = −∂E/∂x and stress
+/// σ = (1/V)·∂E/∂ε·160.21766208 GPa by automatic differentiation, with the strain trick L' = L(I + ε), ε = 0,
+/// positions frac·L' and image shifts n·L'. Many crystals are evaluated in one batched graph; each crystal's
+/// three-body indices are kept inside the crystal, so batched results equal single-crystal ones.
+/// Not thread-safe: use one instance per thread.
+/// </summary>
+public sealed class M3gnetPotential : IDisposable
+{
+    /// <summary>eV/Å³ → GPa.</summary>
+    public const double EvPerA3ToGPa = 160.21766208;
+
+    public M3gnetPotential(M3gnetModel model) => Model = model;
+
+    public M3gnetModel Model { get; }
+
+    public static M3gnetPotential Load(string path, ScalarType dtype = ScalarType.Float32, Device? device = null) =>
+        new(M3gnetModel.Load(path, dtype, device));
+
+    public AtomsInput ToInput(Structure s)
+    {
+        var frac = new double[3 * s.NumSites];
+        var types = new int[s.NumSites];
+        for (int i = 0; i < s.NumSites; i++)
+        {
+            var f = s.Sites[i].FracCoords;
+            frac[3 * i] = f.X; frac[3 * i + 1] = f.Y; frac[3 * i + 2] = f.Z;
+            types[i] = Model.TypeIndex(s.Sites[i].Species);
+        }
+        return new AtomsInput(s.Lattice.Matrix, frac, types);
+    }
+
+    public PotentialResult Compute(Structure structure) => Compute([ToInput(structure)])[0];
+
+    public PotentialResult[] Compute(IReadOnlyList<Structure> structures) => Compute(structures.Select(ToInput).ToArray());
+
+    /// <summary>Evaluates all configurations in one batched graph.</summary>
+    public PotentialResult[] Compute(IReadOnlyList<AtomsInput> inputs)
+    {
+        if (inputs.Count == 0) return [];
+        var graphs = new RadiusGraph[inputs.Count];
+        for (int g = 0; g < inputs.Count; g++)
+        {
+            var a = inputs[g];
+            graphs[g] = a.Cartesian is null
+                ? RadiusGraph.Build(a.Lattice, a.FracCoords, Model.Config.Cutoff)
+                : RadiusGraph.BuildFromCartesian(a.Lattice, a.Cartesian, Model.Config.Cutoff);
+        }
+        var batch = GraphBatch.Concatenate(graphs);
+        var triples = ThreeBodyIndex.Build(batch, Model.Config.ThreeBodyCutoff);
+        return Evaluate(inputs, batch, triples);
+    }
+
+    private PotentialResult[] Evaluate(IReadOnlyList<AtomsInput> inputs, GraphBatch batch, ThreeBodyIndex triples)
+    {
+        int nG = batch.NumGraphs, nN = batch.NumNodes, nE = batch.NumEdges;
+        var dtype = Model.DType;
+        var device = Model.Device;
+        var lattice = new double[9 * nG];
+        var frac = new double[3 * nN];
+        var types = new long[nN];
+        for (int g = 0; g < nG; g++)
+        {
+            var a = inputs[g];
+            var m = a.Lattice;
+            lattice[9 * g] = m.M00; lattice[9 * g + 1] = m.M01; lattice[9 * g + 2] = m.M02;
+            lattice[9 * g + 3] = m.M10; lattice[9 * g + 4] = m.M11; lattice[9 * g + 5] = m.M12;
+            lattice[9 * g + 6] = m.M20; lattice[9 * g + 7] = m.M21; lattice[9 * g + 8] = m.M22;
+            int n0 = batch.NodeOffsets[g];
+            Array.Copy(a.FracCoords, 0, frac, 3 * n0, a.FracCoords.Length);
+            for (int i = 0; i < a.NumAtoms; i++) types[n0 + i] = a.Types[i];
+        }
+        var images = new double[3 * nE];
+        for (int i = 0; i < images.Length; i++) images[i] = batch.Images[i];
+        var src = new long[nE];
+        var dst = new long[nE];
+        for (int e = 0; e < nE; e++) { src[e] = batch.Src[e]; dst[e] = batch.Dst[e]; }
+
+        using var scope = DisposeScope.Open();
+        // matgl casts lattice, fractional coordinates and images to the model dtype BEFORE forming positions.
+        var lat = Tensor.From<double>(lattice, nG, 3, 3).To(dtype, device);
+        var strain = Tensor.Zeros([nG, 3, 3], dtype, device).RequiresGrad_();
+        var eye = Tensor.From<double>([1, 0, 0, 0, 1, 0, 0, 0, 1], 3, 3).To(dtype, device);
+        var strained = lat.MatMul(eye + strain);
+        var fracT = Tensor.From<double>(frac, nN, 3).To(dtype, device);
+        var imagesT = Tensor.From<double>(images, nE, 3).To(dtype, device);
+        var srcT = Tensor.From<long>(src, nE).To(device);
+        var dstT = Tensor.From<long>(dst, nE).To(device);
+        Tensor pos, shift, nodeGraph;
+        if (nG == 1)
+        {
+            var l0 = strained.Select(0, 0);
+            pos = fracT.MatMul(l0);
+            shift = imagesT.MatMul(l0);
+            nodeGraph = Tensor.Zeros([nN], ScalarType.Int64, device);
+        }
+        else
+        {
+            nodeGraph = Tensor.From<long>(batch.NodeGraph, nN).To(device);
+            var edgeGraph = Tensor.From<long>(batch.EdgeGraph, nE).To(device);
+            pos = fracT.Unsqueeze(1).MatMul(strained.IndexSelect(0, nodeGraph)).Squeeze(1);
+            shift = imagesT.Unsqueeze(1).MatMul(strained.IndexSelect(0, edgeGraph)).Squeeze(1);
+        }
+        var bond = pos.IndexSelect(0, dstT) + shift - pos.IndexSelect(0, srcT);
+
+        Tensor? Idx(long[] a) => triples.Count == 0 ? null : Tensor.From<long>(a, a.Length).To(device);
+        var x = new M3gnetModel.Inputs(Tensor.From<long>(types, nN).To(device), bond, srcT, dstT, nodeGraph, nG,
+            triples.Count, Idx(triples.GeomEdge1), Idx(triples.GeomEdge2), Idx(triples.WeightEdge1), Idx(triples.WeightEdge2),
+            Idx(triples.GateAtom), Idx(triples.Segment));
+        var energy = Model.Forward(x);
+        var grads = Autograd.Grad([energy.Sum()], [pos, strain]);
+
+        var energies = energy.To(ScalarType.Float64, Torch.Device.CPU).ToArray<double>();
+        var forces = grads[0]!.To(ScalarType.Float64, Torch.Device.CPU).ToArray<double>();
+        var dEdStrain = grads[1]!.To(ScalarType.Float64, Torch.Device.CPU).ToArray<double>();
+
+        var results = new PotentialResult[nG];
+        for (int g = 0; g < nG; g++)
+        {
+            var a = inputs[g];
+            int n0 = batch.NodeOffsets[g];
+            var f = new double[3 * a.NumAtoms];
+            for (int i = 0; i < f.Length; i++) f[i] = -forces[3 * n0 + i];
+            double volume = Math.Abs(a.Lattice.Determinant);
+            var stress = new double[9];
+            for (int i = 0; i < 9; i++) stress[i] = dEdStrain[9 * g + i] / volume * EvPerA3ToGPa;
+            results[g] = new PotentialResult(energies[g] + Model.ReferenceEnergy(a.Types), a.NumAtoms, f, stress);
+        }
+        return results;
+    }
+
+    public void Dispose() => Model.Dispose();
+}

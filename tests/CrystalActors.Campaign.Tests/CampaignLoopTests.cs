@@ -1,0 +1,95 @@
+using System.Text.Json;
+using CrystalActors.Campaign;
+using CrystalActors.Crystals.Io;
+using CrystalActors.Runtime.Persistence;
+
+namespace CrystalActors.Campaign.Tests;
+
+/// <summary>The whole loop with real components (MEGNet reward model, M3GNet relaxation, pw.x) on a 2-site skeleton.</summary>
+[Collection(nameof(CampaignLoop))]
+public class CampaignLoopTests
+{
+    private static CampaignOptions Tiny(string root, string name, long episodes, int dftEvery, long budget, bool relax = true) => new()
+    {
+        Name = name,
+        OutputRoot = root,
+        Seed = 3,
+        Skeleton = new SkeletonOptions { Data = SharedData.File("data", "mp20", "mp20_val.jsonl.gz"), MaterialIds = new[] { "mp-23289" } }, // KCl, 2 sites
+        Vocabulary = new[] { "K", "Na", "Cl" },
+        Episodes = episodes,
+        DftEvery = dftEvery,
+        DftBudget = budget,
+        WallTimeMinutes = 8,
+        Epsilon = new EpsilonOptions { Start = 1.0, End = 0.05, DecayRate = 0.01 },
+        Dqn = new DqnOptions { BatchSize = 16, LearningStarts = 16, UpdatesPerEpisode = 1, PublishEvery = 4, TargetUpdateEvery = 8 },
+        RewardModel = new RewardModelOptions { Weights = SharedData.File("reference", "megnet", "MEGNet-MP-2019.4.1-BandGap-mfi.safetensors"), FinetuneSteps = 2 },
+        Relax = new RelaxOptions { Enabled = relax, Weights = SharedData.File("reference", "m3gnet", "M3GNet-MatPES-PBE-v2025.1-PES.safetensors"), Steps = 30 },
+        Dft = new DftOptions { ProtocolName = "sssp", EcutWfcRy = 25, EcutRhoRy = 200, KSpacingInvAngstrom = 0.6, MpiRanks = 1, WallTimeMinutes = 3, PseudoDir = SharedData.File("pseudo") },
+    };
+
+    private static async Task<Reporting.CampaignReport> Run(CampaignOptions o)
+    {
+        o.Validate("test");
+        var report = await CampaignRunner.RunAsync(o, CampaignRunner.DefaultTopology(o), null, null);
+        return report!;
+    }
+
+    private static IReadOnlyList<JournalEvent> Journal(CampaignOptions o)
+    {
+        using var db = new ClusterDatabase(CampaignRunner.DefaultTopology(o).DatabasePath);
+        return new EventJournal(db).Events(CampaignJournal.Entity);
+    }
+
+    [Fact]
+    public async Task Campaign_RunsEpisodesRelaxationAndDft_AndWritesTheReport()
+    {
+        var root = Directory.CreateTempSubdirectory("ca-campaign-").FullName;
+        var o = Tiny(root, "loop", episodes: 16, dftEvery: 8, budget: 1);
+        var report = await Run(o);
+
+        Assert.Equal(16, report.Episodes);
+        Assert.Equal(1, report.DftRequested);
+        Assert.Equal(1, report.DftSucceeded + report.DftFailed);
+        Assert.Equal(100.0 / 16, report.PercentDftCalls, 6);
+        var events = Journal(o);
+        Assert.Equal(16, events.Count(e => e.Type == nameof(EpisodeCompleted)));
+        Assert.Single(events, e => e.Type == nameof(DftRequested));
+        Assert.Single(events, e => e.Type == nameof(DftFinished));
+        // Every reward is either the penalty or exp(-(gap - 1.12)^2) in (0, 1].
+        foreach (var e in events.Where(e => e.Type == nameof(EpisodeCompleted)))
+        {
+            var ep = (EpisodeCompleted)CampaignJournal.Decode(e.Type, e.Data);
+            Assert.True(ep.Reward == -1 || ep.Reward is > 0 and <= 1, $"reward {ep.Reward}");
+            Assert.Contains(ep.Formula.Replace("K", "").Replace("Na", "").Replace("Cl", ""), new[] { "", "2" });
+        }
+        // The seeded design is computed successfully (handlers on), and its result fine-tunes the reward model.
+        Assert.Equal(1, report.DftSucceeded);
+        Assert.Equal(1, report.ModelVersions["reward-model"]);
+        Assert.NotNull(report.MeanDftGapLast100Ev);
+        // The report's CIF files open again as structures of the skeleton.
+        var dir = CampaignRunner.RunDirectory(o);
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "report.json")));
+        Assert.Equal(16, json.RootElement.GetProperty("episodes").GetInt64());
+        Assert.NotEmpty(report.Best);
+        foreach (var b in report.Best)
+            Assert.Equal(2, CifReader.ReadFile(b.CifPath).NumSites);
+    }
+
+    [Fact]
+    public async Task Campaign_Restarted_ContinuesFromTheJournal()
+    {
+        var root = Directory.CreateTempSubdirectory("ca-campaign-").FullName;
+        var first = await Run(Tiny(root, "resume", episodes: 8, dftEvery: 0, budget: 0, relax: false));
+        Assert.Equal(8, first.Episodes);
+        // The same campaign with a larger episode budget resumes at episode 9.
+        var o = Tiny(root, "resume", episodes: 24, dftEvery: 0, budget: 0, relax: false);
+        var second = await Run(o);
+        Assert.Equal(24, second.Episodes);
+        var numbers = Journal(o).Where(e => e.Type == nameof(EpisodeCompleted))
+            .Select(e => ((EpisodeCompleted)CampaignJournal.Decode(e.Type, e.Data)).Episode).ToList();
+        Assert.Equal(Enumerable.Range(1, 24).Select(i => (long)i), numbers);
+    }
+}
+
+[CollectionDefinition(nameof(CampaignLoop), DisableParallelization = true)]
+public sealed class CampaignLoop { }

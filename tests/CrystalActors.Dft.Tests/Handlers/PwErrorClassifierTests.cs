@@ -1,0 +1,80 @@
+using CrystalActors.Dft.Handlers;
+using CrystalActors.Dft.Input;
+using CrystalActors.Dft.Parsing;
+
+namespace CrystalActors.Dft.Tests.Handlers;
+
+public class PwErrorClassifierTests
+{
+    private static PwParameters Fixed => new() { EcutWfcRy = 30, EcutRhoRy = 245, KPoints = new KMesh(3, 3, 3) };
+    private static PwParameters Smearing => Fixed with { Nspin = 2, Occupations = "smearing", Smearing = "gaussian", DegaussRy = 0.001, StartingMagnetization = 0.5 };
+
+    [Theory]
+    [InlineData("val_mp-22894_A", PwTermination.Exited, 0, DftFailureClass.None)]
+    [InlineData("val_mp-1186119_A", PwTermination.Exited, 1, DftFailureClass.ChargeWrongSmearingNeeded)]
+    [InlineData("val_mp-1217106_B_fixed", PwTermination.Exited, 2, DftFailureClass.ScfNotConverged)]
+    [InlineData("val_mp-753001_A", PwTermination.WallTime, null, DftFailureClass.WallTimeExceeded)]
+    [InlineData("val_mp-864640_A", PwTermination.WallTime, null, DftFailureClass.WallTimeExceeded)]
+    public void Classify_ReferenceOutputs_GivesTheirClass(string runName, PwTermination how, int? exit, DftFailureClass expected)
+    {
+        var o = PwOutputParser.Parse(TestData.Output(runName));
+        Assert.Equal(expected, PwErrorClassifier.Classify(o, how, exit, Fixed).Class);
+    }
+
+    [Fact]
+    public void Classify_SmearingRunOfAMetal_IsASuccess()
+    {
+        var o = PwOutputParser.Parse(TestData.Output("val_mp-1186119_B_smear"));
+        Assert.Equal(DftFailureClass.None, PwErrorClassifier.Classify(o, PwTermination.Exited, 0, Smearing).Class);
+    }
+
+    [Fact]
+    public void Classify_TruncatedOutputWithoutKill_IsUnknownNotSuccess()
+    {
+        var o = PwOutputParser.Parse(TestData.Output("val_mp-753001_A"));
+        var d = PwErrorClassifier.Classify(o, PwTermination.Exited, 137, Fixed);
+        Assert.Equal(DftFailureClass.Unknown, d.Class);
+        Assert.Contains("137", d.Detail);
+    }
+
+    [Fact]
+    public void Classify_NegativeGapUnderFixedOccupations_IsMetallic()
+    {
+        // NbH under the paper protocol converged with LUMO 0.78 eV below HOMO (reference gap_ev -0.7806).
+        string text = TestData.Output("val_mp-22894_A").Replace("4.8426    6.2190", "6.2190    5.4384");
+        var o = PwOutputParser.Parse(text);
+        Assert.Equal(0.0, o.BandGapEv);
+        Assert.Equal(DftFailureClass.MetallicUnderFixedOccupations, PwErrorClassifier.Classify(o, PwTermination.Exited, 0, Fixed).Class);
+    }
+
+    [Theory]
+    [InlineData("cdiaghg", 14, "S matrix not positive definite", DftFailureClass.DiagonalizationFailure)]
+    [InlineData("cdiaghg", 71, "problems computing cholesky", DftFailureClass.DiagonalizationFailure)]
+    [InlineData("c_bands", 1, "too many bands are not converged", DftFailureClass.DiagonalizationFailure)]
+    [InlineData("memory_report", 1, "more bands than PWs!", DftFailureClass.TooManyBands)]
+    [InlineData("setup", 1, "too few bands", DftFailureClass.TooFewBands)]
+    [InlineData("readpp", 1, "file /x/Fe.upf not found", DftFailureClass.InputError)]
+    [InlineData("mystery", 3, "something new", DftFailureClass.Unknown)]
+    public void Classify_ErrorMessages_MapToClasses(string routine, int code, string message, DftFailureClass expected)
+    {
+        string text = $"""
+
+             %%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%
+                 Error in routine {routine} ({code}):
+                 {message}
+             %%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%
+
+            """;
+        var o = PwOutputParser.Parse(text);
+        Assert.Equal(expected, PwErrorClassifier.Classify(o, PwTermination.Exited, 1, Fixed).Class);
+    }
+
+    [Fact]
+    public void Classify_MonitorStop_IsStagnationWithItsReason()
+    {
+        var o = PwOutputParser.Parse("");
+        var d = PwErrorClassifier.Classify(o, PwTermination.MonitorStopped, null, Fixed, "flat");
+        Assert.Equal(DftFailureClass.ScfStagnated, d.Class);
+        Assert.Equal("flat", d.Detail);
+    }
+}

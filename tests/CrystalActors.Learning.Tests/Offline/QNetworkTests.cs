@@ -1,0 +1,92 @@
+using CrystalActors.Learning.Offline;
+using CrystalActors.Torch;
+
+namespace CrystalActors.Learning.Tests.Offline;
+
+public class QNetworkTests
+{
+    [Fact]
+    public void Forward_BatchOfGraphs_EqualsEachGraphAlone()
+    {
+        Torch.Torch.ManualSeed(11);
+        var ds = TrajectoryDataset.Synthetic(6, seed: 5);
+        using var net = new QNetwork(conditioned: true);
+        var builder = new TransitionBatchBuilder(ds, true, 1.12, new float[ds.CrystalCount]);
+        using var scope = DisposeScope.Open();
+        using var noGrad = NoGradScope.Enter();
+        int[] picks = { 3, 40, 17, 60 };
+        var together = net.Forward(builder.Build(picks).State).ToArray<float>();
+        Assert.Equal(4 * 88, together.Length);
+        for (int i = 0; i < picks.Length; i++)
+        {
+            var alone = net.Forward(builder.Build(new[] { picks[i] }).State).ToArray<float>();
+            for (int a = 0; a < 88; a++) Assert.True(Math.Abs(alone[a] - together[88 * i + a]) < 1e-4, $"graph {i} action {a}");
+        }
+    }
+
+    [Fact]
+    public void EdgeUpdate_SplitFirstLayer_EqualsConcatenatedInputs()
+    {
+        Torch.Torch.ManualSeed(12);
+        var ds = TrajectoryDataset.Synthetic(3, seed: 6);
+        var builder = new TransitionBatchBuilder(ds, true, 1.12, new float[ds.CrystalCount]);
+        using var block = new MegnetBlock(hasDense: false);
+        using var scope = DisposeScope.Open();
+        using var noGrad = NoGradScope.Enter();
+        var g = builder.Build(new[] { 0, 15, 30 }).State.Graph;
+        var v = Tensor.Randn(new long[] { g.NumNodes, 32 });
+        var e = Tensor.Randn(new long[] { g.NumEdges, 32 });
+        var u = Tensor.Randn(new long[] { g.NumGraphs, 32 });
+        var (eOut, vOut, uOut) = block.Forward(g, e, v, u);
+        // Reference: matgl's edge update on hstack([v_src, v_dst, e, u_src]), plus the residual.
+        var cat = Tensor.Cat(new[] { v.IndexSelect(0, g.EdgeSrc), v.IndexSelect(0, g.EdgeDst), e, u.IndexSelect(0, g.EdgeGraph) }, 1);
+        var eNew = block.edge_func.Forward(cat);
+        AssertClose((eNew + e).ToArray<float>(), eOut.ToArray<float>());
+        // Node update: mean over incoming edges.
+        var ones = Tensor.Ones(new long[] { g.NumEdges, 1 });
+        var deg = Functional.SegmentSum(ones, g.EdgeDst, g.NumNodes).ClampMin(1);
+        var ve = Functional.SegmentSum(eNew, g.EdgeDst, g.NumNodes) / deg;
+        var vNew = block.node_func.Forward(Tensor.Cat(new[] { v, ve, u.IndexSelect(0, g.NodeGraph) }, 1));
+        AssertClose((vNew + v).ToArray<float>(), vOut.ToArray<float>());
+        var uNew = block.state_func.Forward(Tensor.Cat(new[] { u, Functional.SegmentMean(eNew, g.EdgeGraph, 3), Functional.SegmentMean(vNew, g.NodeGraph, 3) }, 1));
+        AssertClose((uNew + u).ToArray<float>(), uOut.ToArray<float>());
+    }
+
+    [Fact]
+    public void Parameters_MatchTheArchitectureOfTheIssue()
+    {
+        using var cond = new QNetwork(conditioned: true);
+        using var uncond = new QNetwork(conditioned: false);
+        var p = cond.StateDict();
+        Assert.Equal(new long[] { 89, 16 }, p["node_embedding.weight"].Shape);
+        Assert.Equal(new long[] { 21, 8 }, p["focus_embedding.weight"].Shape);
+        Assert.Equal(new long[] { 64, 16 }, p["state_encoder.layers.0.weight"].Shape);
+        Assert.Equal(new long[] { 64, 15 }, uncond.StateDict()["state_encoder.layers.0.weight"].Shape);
+        Assert.Equal(new long[] { 64, 1 }, p["edge_encoder.layers.0.weight"].Shape);
+        Assert.False(p.ContainsKey("blocks.0.edge_dense.layers.0.weight"));
+        Assert.Equal(new long[] { 64, 32 }, p["blocks.1.edge_dense.layers.0.weight"].Shape);
+        Assert.Equal(new long[] { 64, 128 }, p["blocks.2.edge_func.layers.0.weight"].Shape);
+        Assert.Equal(new long[] { 64, 96 }, p["blocks.2.node_func.layers.0.weight"].Shape);
+        Assert.Equal(new long[] { 128, 64 }, p["node_s2s.lstm.weight_ih"].Shape);
+        Assert.Equal(new long[] { 32, 160 }, p["output_proj.layers.0.weight"].Shape);
+        Assert.Equal(new long[] { 88, 16 }, p["output_proj.layers.4.weight"].Shape);
+    }
+
+    [Fact]
+    public void Softplus2Mlp_FoldedShift_EqualsPlainMlp()
+    {
+        Torch.Torch.ManualSeed(13);
+        using var mlp = new CrystalActors.Torch.Nn.Mlp(new[] { 5, 7, 6, 3 }, CrystalActors.Torch.Nn.Activation.Softplus2, activateLast: true);
+        using var plain = new CrystalActors.Torch.Nn.Mlp(new[] { 5, 7, 2 }, CrystalActors.Torch.Nn.Activation.Softplus2);
+        using var scope = DisposeScope.Open();
+        var x = Tensor.Randn(new long[] { 4, 5 });
+        AssertClose(mlp.Forward(x).ToArray<float>(), Softplus2Mlp.Forward(mlp, x).ToArray<float>());
+        AssertClose(plain.Forward(x).ToArray<float>(), Softplus2Mlp.Forward(plain, x).ToArray<float>());
+    }
+
+    private static void AssertClose(float[] expected, float[] actual)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++) Assert.True(Math.Abs(expected[i] - actual[i]) < 1e-4, $"[{i}] expected {expected[i]}, got {actual[i]}");
+    }
+}
