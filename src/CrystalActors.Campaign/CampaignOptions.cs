@@ -219,6 +219,8 @@ public sealed record OfflineOptions
     /// <summary>Gradient steps between checkpoints registered with the campaign.</summary>
     public int CheckpointEvery { get; init; } = 500;
     public int BatchSize { get; init; } = 256;
+    /// <summary>CQL weight w (the paper: 1 and 5).</summary>
+    public double CqlWeight { get; init; } = 5.0;
 }
 
 public sealed class CampaignConfigException(string path, string reason) : Exception($"{path}: {reason}")

@@ -26,14 +26,18 @@ namespace CrystalActors.Campaign;
 public static class CampaignRunner
 {
     /// <summary>Roles a campaign adds to the built-in coordinator and dft-worker.</summary>
-    public static readonly string[] CampaignRoleNames = ["campaign", "learner", "rollout", "reward-model", "fine-tuner", "relaxer"];
+    public static readonly string[] CampaignRoleNames = ["campaign", "learner", "rollout", "reward-model", "fine-tuner", "relaxer", "offline-cql"];
 
     /// <summary>Runs the campaign on this node until it stops; returns its report (null on a node without the campaign role).</summary>
     public static async Task<CampaignReport?> RunAsync(CampaignOptions options, Topology topology, string? nodeName, IReadOnlyList<string>? roles,
         CancellationToken ct = default)
     {
         var services = CreateServices(options, topology, out var finished);
-        await using var node = await ClusterNode.StartAsync(topology, nodeName, roles, services, ct).ConfigureAwait(false);
+        // The campaign roles exchange in-process messages: a node with any of them runs them all.
+        var nodeRoles = roles is { Count: > 0 } ? roles : topology.Node(nodeName).Roles;
+        if (nodeRoles.Any(CampaignRoleNames.Contains))
+            nodeRoles = nodeRoles.Union(CampaignRoleNames).ToList();
+        await using var node = await ClusterNode.StartAsync(topology, nodeName, nodeRoles, services, ct).ConfigureAwait(false);
         var escalated = new TaskCompletionSource<ActorEscalation>(TaskCreationOptions.RunContinuationsAsynchronously);
         node.Escalated += e => escalated.TrySetResult(e);
         if (!node.Roles.Contains("campaign"))
@@ -126,6 +130,14 @@ public static class CampaignRunner
                 () => ctx.Actors.Lookup("reward-model", "megnet"), () => ctx.Actors.Lookup("campaign", "coordinator")));
             return Task.FromResult<IAsyncDisposable>(c);
         };
+        services.Roles["offline-cql"] = ctx =>
+        {
+            var c = Shared(ctx);
+            if (options.OfflineCql.Enabled)
+                ctx.Actors.Spawn(new ActorAddress("offline-cql", "cql"),
+                    () => new OfflineCqlActor(options, c.RunDirectory, c.Store, () => ctx.Actors.Lookup("campaign", "coordinator")));
+            return Task.FromResult<IAsyncDisposable>(c);
+        };
         services.Roles["relaxer"] = ctx =>
         {
             var c = Shared(ctx);
@@ -156,7 +168,7 @@ public sealed class CampaignContext : IAsyncDisposable
 
     public CampaignRoles Roles(ActorSystem actors) => new(
         () => actors.LookupRole("rollout"), () => actors.Lookup("learner", "dqn"), () => actors.Lookup("reward-model", "megnet"),
-        () => actors.Lookup("fine-tuner", "megnet"), () => actors.Lookup("relaxer", "m3gnet"));
+        () => actors.Lookup("fine-tuner", "megnet"), () => actors.Lookup("relaxer", "m3gnet"), () => actors.Lookup("offline-cql", "cql"));
 
     internal static CampaignContext Create(CampaignOptions options, Topology topology, RoleContext ctx, TaskCompletionSource<CampaignReport> finished)
     {

@@ -17,7 +17,7 @@ public enum ElementClass
 }
 
 /// <summary>
-/// The 88-element action vocabulary of crystal-design (<c>action_vocab_88.csv</c>, embedded): action index
+/// The 88-element action vocabulary of crystal-design (<c>action_vocab_88.csv</c>, read from the shared folder): action index
 /// k places element <see cref="ElementAt"/>(k); node type 88 marks an unfilled site.
 /// </summary>
 public static class ActionVocabulary

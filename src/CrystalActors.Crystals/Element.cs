@@ -7,8 +7,8 @@ namespace CrystalActors.Crystals;
 /// <summary>
 /// A chemical element, Z = 1..103. One instance exists per Z, so reference equality is element equality.
 /// Data: SMACT 2.5.2 <c>element_data.txt</c> (NIST masses, Cordero covalent radii, CRC Pauling
-/// electronegativities) and <c>oxidation_states.txt</c>, MIT licence (Data/SMACT_LICENSE.txt), embedded
-/// verbatim. Period and group are derived from Z (IUPAC 1..18; La..Lu and Ac..Lr are put in group 3, as
+/// electronegativities) and <c>oxidation_states.txt</c>, MIT licence, read in place from the shared folder
+/// (see <see cref="CrystalDesignData"/>). Period and group are derived from Z (IUPAC 1..18; La..Lu and Ac..Lr are put in group 3, as
 /// pymatgen does).
 /// </summary>
 public sealed class Element : IComparable<Element>
@@ -118,7 +118,7 @@ public sealed class Element : IComparable<Element>
                     ox.TryGetValue(f[0], out var states) ? states : [], metals.Contains(f[0]));
             }
             for (int i = 0; i < MaxZ; i++)
-                if (byZ[i] is null) throw new InvalidDataException($"embedded element_data.txt lacks Z = {i + 1}");
+                if (byZ[i] is null) throw new InvalidDataException($"element_data.txt lacks Z = {i + 1}");
             ByZ = byZ;
             All = Array.AsReadOnly(byZ);
             BySymbol = byZ.ToFrozenDictionary(e => e.Symbol, StringComparer.Ordinal);
@@ -137,15 +137,6 @@ public sealed class Element : IComparable<Element>
         }
     }
 
-    internal static IEnumerable<string> ReadLines(string resource)
-    {
-        var name = "CrystalActors.Crystals.Data." + resource;
-        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(name)
-            ?? throw new InvalidDataException($"embedded resource {name} is missing from the assembly");
-        using var reader = new StreamReader(stream);
-        string? line;
-        var lines = new List<string>();
-        while ((line = reader.ReadLine()) is not null) lines.Add(line);
-        return lines;
-    }
+    /// <summary>Lines of one of the crystal-design data files (see <see cref="CrystalDesignData"/>).</summary>
+    internal static IEnumerable<string> ReadLines(string file) => File.ReadAllLines(CrystalDesignData.PathOf(file));
 }

@@ -8,9 +8,12 @@ namespace CrystalActors.Models.Tests;
 /// <summary>FIRE + FrechetCellFilter against matgl's Relaxer runs (ASE 3.23) in m3gnet_reference.json.</summary>
 public class RelaxTests(ITestOutputHelper output)
 {
+    /// <summary>All 7 reference relaxations for both weight sets, except MatPES on val6 (31 steps on 12 atoms, the slowest
+    /// by far; it matches too: same 31 steps, |ΔE| &lt; 1e-6 meV/atom) to keep the suite short.</summary>
     public static IEnumerable<object[]> Cases() =>
         M3gnetTestData.Root.GetProperty("relaxations").EnumerateObject()
-            .SelectMany(p => new[] { M3gnetTestData.MpWeights, M3gnetTestData.MatPesWeights }.Select(m => new object[] { p.Name, m }));
+            .SelectMany(p => new[] { M3gnetTestData.MpWeights, M3gnetTestData.MatPesWeights }.Select(m => new object[] { p.Name, m }))
+            .Where(c => !((string)c[0]).StartsWith("val6_") || (string)c[1] == M3gnetTestData.MpWeights);
 
     [Theory]
     [MemberData(nameof(Cases))]

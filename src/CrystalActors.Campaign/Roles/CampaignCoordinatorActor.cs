@@ -164,6 +164,7 @@ public sealed class CampaignCoordinatorActor(
         if (!_generating) return;
         _generating = false;
         foreach (var g in roles.Generators()) g.TryTell(Roles.StopGenerating.Instance);
+        roles.OfflineCql()?.TryTell(Roles.StopGenerating.Instance);
     }
 
     private void CheckStop()
@@ -209,7 +210,7 @@ public sealed class CampaignCoordinatorActor(
 /// <summary>How the coordinator finds the other roles (they may restart, so looked up each time).</summary>
 public sealed record CampaignRoles(
     Func<IReadOnlyList<ActorRef>> Generators, Func<ActorRef?> Learner, Func<ActorRef?> RewardModel,
-    Func<ActorRef?> FineTuner, Func<ActorRef?> Relaxer);
+    Func<ActorRef?> FineTuner, Func<ActorRef?> Relaxer, Func<ActorRef?> OfflineCql);
 
 /// <summary>Learner → coordinator: gradient steps so far (drives the epsilon shown in progress).</summary>
 public sealed record LearnerProgress(long Steps);

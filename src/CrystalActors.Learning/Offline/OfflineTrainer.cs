@@ -146,7 +146,8 @@ public sealed class OfflineTrainer : IDisposable
 
     /// <summary>
     /// Trains up to <see cref="OfflineTrainOptions.Steps"/>, resuming from the latest checkpoint in
-    /// <paramref name="outDir"/>/checkpoints if there is one; writes scalars to <c>scalars.csv</c> and checkpoints
+    /// <paramref name="outDir"/>/checkpoints if there is one; writes scalars to <c>scalars.csv</c> and to a
+    /// TensorBoard event file under <c>tensorboard/</c>, and checkpoints
     /// every <see cref="OfflineTrainOptions.CheckpointEvery"/> steps and at the end.
     /// </summary>
     public void Run(string outDir, Action<TrainingProgress>? progress = null, CancellationToken ct = default)
@@ -161,6 +162,7 @@ public sealed class OfflineTrainer : IDisposable
         File.WriteAllText(Path.Combine(outDir, "options.json"), Options.ToJson());
         Log.Information("Offline training {Options} on {Transitions} transitions ({Crystals} crystals)", Options.ToJson(), _data.TransitionCount, _data.CrystalCount);
         using var log = new ScalarLog(Path.Combine(outDir, "scalars.csv"), "step,wall_s,loss,conservative,td,mean_q,steps_per_s");
+        using var tb = new TensorBoardWriter(Path.Combine(outDir, "tensorboard"));
         var sw = Stopwatch.StartNew();
         long windowStart = Step;
         double windowT = 0;
@@ -176,6 +178,12 @@ public sealed class OfflineTrainer : IDisposable
                 double rate = (Step - windowStart) / Math.Max(now - windowT, 1e-9);
                 var mean = new LossTerms(sum / n, sumC / n, sumT / n, sumQ / n);
                 log.Append(Step, now, mean.Total, mean.Conservative, mean.TemporalDifference, mean.MeanQ, rate);
+                tb.AddScalar("losses/loss", mean.Total, Step);
+                tb.AddScalar("losses/conservative", mean.Conservative, Step);
+                tb.AddScalar("losses/td", mean.TemporalDifference, Step);
+                tb.AddScalar("losses/mean_q", mean.MeanQ, Step);
+                tb.AddScalar("charts/steps_per_s", rate, Step);
+                tb.Flush();
                 progress?.Invoke(new TrainingProgress(Step, Options.Steps, rate, mean));
                 windowStart = Step; windowT = now; sum = sumC = sumT = sumQ = 0; n = 0;
             }

@@ -69,6 +69,31 @@ public sealed class QNetwork : Module
         return scope.MoveToOuter(q);
     }
 
+    /// <summary>
+    /// The matgl / <c>CrystalActors.Models.Megnet.MegnetModel</c> state-dict name of one of this network's parameters
+    /// (MegnetConfig.CrystalDesignQNetwork), so weights move between the two unchanged: the focus embedding is
+    /// matgl's state embedding, a block's dense pre-layers are its edge/node/state_func and its update MLPs live
+    /// under conv, and the LSTM names carry torch.nn.LSTM's "_l0".
+    /// </summary>
+    public static string MatglName(string name)
+    {
+        if (name.StartsWith("node_embedding.", StringComparison.Ordinal)) return "embedding.layer_node_embedding." + name["node_embedding.".Length..];
+        if (name.StartsWith("focus_embedding.", StringComparison.Ordinal)) return "embedding.layer_state_embedding." + name["focus_embedding.".Length..];
+        if (name.StartsWith("blocks.", StringComparison.Ordinal))
+        {
+            var parts = name.Split('.', 4); // blocks, i, member, rest
+            string member = parts[2] switch
+            {
+                "edge_dense" => "edge_func", "node_dense" => "node_func", "state_dense" => "state_func",
+                "edge_func" => "conv.edge_func", "node_func" => "conv.node_func", "state_func" => "conv.state_func",
+                _ => throw new ArgumentException($"unknown block member in '{name}'"),
+            };
+            return $"blocks.{parts[1]}.{member}.{parts[3]}";
+        }
+        if (name.Contains(".lstm.", StringComparison.Ordinal)) return name + "_l0";
+        return name;
+    }
+
     /// <summary>Copies every parameter of <paramref name="source"/> into this network (same architecture).</summary>
     public void CopyFrom(QNetwork source)
     {

@@ -34,15 +34,17 @@ public sealed record M3gnetConfig
     /// <exception cref="InvalidDataException">malformed JSON, a missing key, or settings this port does not implement.</exception>
     public static M3gnetConfig FromInitArgs(string json, string source)
     {
-        JsonElement root;
+        JsonDocument doc;
         try
         {
-            root = JsonDocument.Parse(json).RootElement;
+            doc = JsonDocument.Parse(json);
         }
         catch (JsonException ex)
         {
             throw new InvalidDataException($"{source}: m3gnet_init_args is not valid JSON ({ex.Message})", ex);
         }
+        using var _ = doc;
+        var root = doc.RootElement;
         JsonElement Get(string key) => root.TryGetProperty(key, out var v) && v.ValueKind != JsonValueKind.Null
             ? v : throw new InvalidDataException($"{source}: m3gnet_init_args has no '{key}'");
 

@@ -134,8 +134,10 @@ public sealed class M3gnetPotential : IDisposable
         {
             nodeGraph = Tensor.From<long>(batch.NodeGraph, nN).To(device);
             var edgeGraph = Tensor.From<long>(batch.EdgeGraph, nE).To(device);
-            pos = fracT.Unsqueeze(1).MatMul(strained.IndexSelect(0, nodeGraph)).Squeeze(1);
-            shift = imagesT.Unsqueeze(1).MatMul(strained.IndexSelect(0, edgeGraph)).Squeeze(1);
+            // Row-vector × per-crystal lattice as broadcast multiply + sum: a batched matmul of thousands of 1×3·3×3
+            // products (and its backward) costs far more in libtorch's per-matrix dispatch.
+            pos = (fracT.Unsqueeze(2) * strained.IndexSelect(0, nodeGraph)).Sum(1);
+            shift = (imagesT.Unsqueeze(2) * strained.IndexSelect(0, edgeGraph)).Sum(1);
         }
         var bond = pos.IndexSelect(0, dstT) + shift - pos.IndexSelect(0, srcT);
 

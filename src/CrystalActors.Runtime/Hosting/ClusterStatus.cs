@@ -56,6 +56,7 @@ public static class ClusterStatus
         if (!File.Exists(topology.DatabasePath))
             throw new FileNotFoundException($"no coordinator database at {topology.DatabasePath} (has the coordinator of '{topology.Name}' run from this directory?)");
         using var db = new ClusterDatabase(topology.DatabasePath, readOnly: true);
+        if (!db.HasSchema) throw new InvalidDataException($"{topology.DatabasePath} has no cluster schema yet (the coordinator is still creating it, or it is not a coordinator database)");
         var store = new JobStore(db);
         var now = DateTimeOffset.UtcNow;
         var nodes = new List<NodeStatus>();
@@ -107,7 +108,7 @@ public static class ClusterStatus
     public static JournalReport Journal(string databasePath)
     {
         using var db = new ClusterDatabase(databasePath, readOnly: true);
-        return JournalReport.FromJournal(new EventJournal(db));
+        return db.HasSchema ? JournalReport.FromJournal(new EventJournal(db)) : new JournalReport(0, 0, 0, 0, 0);
     }
 
     public static OverheadStats Overhead(ClusterDatabase db)

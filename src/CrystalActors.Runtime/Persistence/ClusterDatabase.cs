@@ -51,11 +51,15 @@ public sealed class ClusterDatabase : IDisposable
         if (!readOnly)
         {
             Execute("pragma journal_mode=WAL; pragma synchronous=NORMAL;");
-            Execute(Schema);
+            // One transaction, so a concurrent reader sees either no tables or all of them.
+            InTransaction(() => Execute(Schema));
         }
     }
 
     public SqliteConnection Connection => _connection;
+
+    /// <summary>False for a file whose creator has not written the schema yet (a reader that came too early).</summary>
+    public bool HasSchema => Convert.ToInt64(Scalar("select count(*) from sqlite_master where type='table' and name='events'")) == 1;
 
     public string JournalMode => (string)Scalar("pragma journal_mode;")!;
 

@@ -81,8 +81,9 @@ public sealed class RabbitMqFarmingTests(BrokerFixture broker) : FarmingIntegrat
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (w2.Actors.LookupRole("dft-worker").Count == 1 && DateTime.UtcNow < deadline)
         {
+            if (!File.Exists(t.DatabasePath)) { await Task.Delay(50); continue; }
             using var db = new ClusterDatabase(t.DatabasePath, readOnly: true);
-            if (db.Scalar("select count(*) from jobs where worker = 'w2' and state = 'leased'") is long n && n > 0) break;
+            if (db.HasSchema && db.Scalar("select count(*) from jobs where worker = 'w2' and state = 'leased'") is long n && n > 0) break;
             await Task.Delay(50);
         }
         await w2.DisposeAsync();

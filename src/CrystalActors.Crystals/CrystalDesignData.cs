@@ -1,0 +1,44 @@
+namespace CrystalActors.Crystals;
+
+/// <summary>
+/// Where the element data comes from: the shared folder <c>data/crystal-design/</c> (the 88-action
+/// vocabulary of chandar-lab/crystal-design and SMACT 2.5.2's <c>element_data.txt</c>,
+/// <c>oxidation_states.txt</c> and <c>smact_metals.txt</c>, MIT). The files are read in place, never
+/// copied into this project. The folder is <c>$CRYSTAL_ACTORS_SHARED/data/crystal-design</c> when that
+/// variable is set, otherwise <c>shared/data/crystal-design</c> found upwards from the program's
+/// directory or the working directory (the checkout's <c>../shared</c>).
+/// </summary>
+public static class CrystalDesignData
+{
+    private static readonly Lazy<string> Root = new(Locate);
+
+    /// <summary>The folder holding action_vocab_88.csv and smact/.</summary>
+    public static string Folder => Root.Value;
+
+    public static string PathOf(string file)
+    {
+        var sub = file == "action_vocab_88.csv" ? file : System.IO.Path.Combine("smact", file);
+        var path = System.IO.Path.Combine(Folder, sub);
+        return File.Exists(path) ? path : throw new FileNotFoundException($"element data file {path} is missing (see README: shared data)", path);
+    }
+
+    private static string Locate()
+    {
+        if (Environment.GetEnvironmentVariable("CRYSTAL_ACTORS_SHARED") is { Length: > 0 } shared)
+        {
+            var fromEnv = System.IO.Path.Combine(shared, "data", "crystal-design");
+            return Directory.Exists(fromEnv)
+                ? fromEnv
+                : throw new DirectoryNotFoundException($"CRYSTAL_ACTORS_SHARED={shared} has no data/crystal-design folder");
+        }
+        foreach (var start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
+            for (var dir = new DirectoryInfo(start); dir != null; dir = dir.Parent)
+            {
+                var candidate = System.IO.Path.Combine(dir.FullName, "shared", "data", "crystal-design");
+                if (Directory.Exists(candidate)) return candidate;
+            }
+        throw new DirectoryNotFoundException(
+            "The shared element data (shared/data/crystal-design: action_vocab_88.csv and smact/) was not found above " +
+            $"{AppContext.BaseDirectory} or {Directory.GetCurrentDirectory()}; set CRYSTAL_ACTORS_SHARED to the shared folder (see README).");
+    }
+}

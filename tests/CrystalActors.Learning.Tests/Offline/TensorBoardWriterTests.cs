@@ -1,0 +1,55 @@
+using System.Buffers.Binary;
+using System.Text;
+using CrystalActors.Learning.Offline;
+
+namespace CrystalActors.Learning.Tests.Offline;
+
+public class TensorBoardWriterTests
+{
+    [Fact]
+    public void Crc32C_StandardCheckValue()
+    {
+        // The CRC-32C check value of "123456789" (RFC 3720 / every CRC catalogue).
+        Assert.Equal(0xE3069283u, Crc32C.Compute(Encoding.ASCII.GetBytes("123456789")));
+        // An empty record's length header (8 zero bytes) as TensorFlow masks it.
+        uint crc = Crc32C.Compute(new byte[8]);
+        Assert.Equal(unchecked(((crc >> 15) | (crc << 17)) + 0xa282ead8u), Crc32C.Masked(new byte[8]));
+    }
+
+    [Fact]
+    public void AddScalar_WritesFramedRecordsWithValidChecksums()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), $"tb-{Guid.NewGuid():N}");
+        try
+        {
+            string path;
+            using (var w = new TensorBoardWriter(dir))
+            {
+                w.AddScalar("losses/td", 0.25, 7);
+                path = w.Path;
+            }
+            var bytes = File.ReadAllBytes(path);
+            var records = new List<byte[]>();
+            for (int pos = 0; pos < bytes.Length;)
+            {
+                ulong len = BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(pos));
+                Assert.Equal(Crc32C.Masked(bytes.AsSpan(pos, 8)), BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(pos + 8)));
+                var data = bytes.AsSpan(pos + 12, (int)len).ToArray();
+                Assert.Equal(Crc32C.Masked(data), BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(pos + 12 + (int)len)));
+                records.Add(data);
+                pos += 12 + (int)len + 4;
+            }
+            Assert.Equal(2, records.Count);
+            Assert.Contains("brain.Event:2", Encoding.ASCII.GetString(records[0]));
+            var ev = records[1];
+            // step = 7 as field 2 varint (0x10 0x07), the tag, and 0.25f as field 2 fixed32 (0x15) of the value.
+            Assert.Contains("losses/td", Encoding.ASCII.GetString(ev));
+            Assert.True(ev.AsSpan().IndexOf(new byte[] { 0x10, 0x07 }) > 0);
+            var quarter = new byte[5];
+            quarter[0] = 0x15;
+            BinaryPrimitives.WriteSingleLittleEndian(quarter.AsSpan(1), 0.25f);
+            Assert.True(ev.AsSpan().IndexOf(quarter) > 0);
+        }
+        finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
+    }
+}
