@@ -6,8 +6,8 @@ namespace CrystalActors.Bench;
 
 /// <summary>
 /// `crystal-actors bench offline`: CQL gradient steps per second (batch 256 and 1024) and greedy rollout crystals
-/// per second (256 skeletons per batch) on synthetic data with MP-20 statistics (8-20 sites, mean 14; ~110 directed
-/// edges per 14-site state). Reference (NOTES.md, PyTorch 1.13 on this machine, 2 threads): 2.6 and 0.64 steps/s,
+/// per second (256 skeletons per batch) on synthetic data with MP-20-like statistics (8-20 sites, mean 14 per
+/// crystal; ~15 sites and ~110 directed edges per sampled state, see TrajectoryDataset.Synthetic). Reference (NOTES.md, PyTorch 1.13 on this machine, 2 threads): 2.6 and 0.64 steps/s,
 /// 370 crystals/s.
 /// </summary>
 public static class OfflineBench
@@ -33,6 +33,7 @@ public static class OfflineBench
     {
         AllocatorTuning.Apply();
         var data = TrajectoryDataset.Synthetic(2000, seed: 7);
+        Console.WriteLine(FormattableString.Invariant($"synthetic states: {MeanPerState(data, sites: true):F1} sites, {MeanPerState(data, sites: false):F1} directed edges per sampled state; threads {Torch.Torch.NumThreads}; {AllocatorNote()}"));
         var table = new BenchTable($"offline RL (synthetic MP-20-like, {Torch.Torch.NumThreads} threads)", "metric", "parameters", "value", "unit");
         foreach (int batch in new[] { 256, 1024 })
         {
@@ -46,7 +47,24 @@ public static class OfflineBench
             var skeletons = data.Subset(c => c < 512);
             double perCall = BenchTable.Rate(() => Generation.Greedy(net, skeletons, 1.12, batchSize: 256), seconds, warmup: 1);
             table.Add("rollout_crystals_per_s", "batch=256", perCall * skeletons.CrystalCount, "crystals/s");
+            // The PyTorch reference's rollout setup (NOTES.md): batches of 256 ten-site skeletons.
+            var ten = TrajectoryDataset.Synthetic(512, seed: 8, minSites: 10, maxSites: 10);
+            double perCallTen = BenchTable.Rate(() => Generation.Greedy(net, ten, 1.12, batchSize: 256), seconds, warmup: 1);
+            table.Add("rollout_crystals_per_s", "batch=256 sites=10", perCallTen * ten.CrystalCount, "crystals/s");
         }
         table.Print();
+    }
+
+    private static string AllocatorNote() => AllocatorTuning.Apply() ? "glibc malloc thresholds raised" : "default allocator";
+
+    private static double MeanPerState(TrajectoryDataset d, bool sites)
+    {
+        double sum = 0;
+        for (int i = 0; i < d.TransitionCount; i++)
+        {
+            int c = d.EpisodeCrystal[d.TransitionEpisode[i]];
+            sum += sites ? d.NumSites(c) : d.NumEdges(c);
+        }
+        return sum / d.TransitionCount;
     }
 }

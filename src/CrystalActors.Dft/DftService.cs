@@ -124,8 +124,8 @@ public sealed class DftService
         }
 
         var result = BuildResult(cell, protocol, label, fingerprint, nelec, note, attempts, lastOutput!, diagnosis!, wall);
-        // Cancellation and wall-time kills depend on the moment and the machine load, not on the crystal.
-        if (result.FailureClass is not (DftFailureClass.Cancelled or DftFailureClass.WallTimeExceeded))
+        // Cancellation, wall-time kills and unexplained crashes depend on the moment and the machine, not on the crystal.
+        if (result.FailureClass is not (DftFailureClass.Cancelled or DftFailureClass.WallTimeExceeded or DftFailureClass.Unknown))
             _cache.Put(key, result);
         return result;
     }

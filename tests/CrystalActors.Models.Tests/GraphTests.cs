@@ -56,4 +56,24 @@ public class GraphTests
         Assert.Equal(1, batch.EdgeGraph[a.NumEdges]);
         Assert.Equal(1, batch.NodeGraph[a.NumNodes]);
     }
+
+    [Fact]
+    public void CartesianInputGivesTheSameGraph()
+    {
+        var s = M3gnetTestData.ParseStructure(M3gnetTestData.Case("NaCl_2x1x1_rattled0.1_seed0").GetProperty("structure"));
+        var cart = s.CartesianCoords.SelectMany(c => new[] { c.X, c.Y, c.Z }).ToArray();
+        var a = RadiusGraph.Build(s, 5.0);
+        var b = RadiusGraph.BuildFromCartesian(s.Lattice.Matrix, cart, 5.0);
+        Assert.Equal(a.Src, b.Src);
+        Assert.Equal(a.Dst, b.Dst);
+        Assert.Equal(a.Images, b.Images);
+    }
+
+    [Fact]
+    public void NonFiniteCoordinateIsRejectedNamingTheSite()
+    {
+        var ex = Assert.Throws<ArgumentException>(() =>
+            RadiusGraph.Build(4.0 * Mat3.Identity, [0, 0, 0, double.NaN, 0.5, 0.5], 5.0));
+        Assert.Contains("site 1", ex.Message);
+    }
 }

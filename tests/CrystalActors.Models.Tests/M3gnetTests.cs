@@ -1,11 +1,12 @@
 using System.Text.Json;
 using CrystalActors.Models.M3gnet;
 using CrystalActors.Torch;
+using Xunit.Abstractions;
 
 namespace CrystalActors.Models.Tests;
 
 /// <summary>M3GNet against matgl's own outputs (../shared/reference/m3gnet/m3gnet_reference.json), both weight sets.</summary>
-public class M3gnetTests
+public class M3gnetTests(ITestOutputHelper output)
 {
     private static readonly Dictionary<(string, ScalarType), Lazy<M3gnetPotential>> Potentials = new()
     {
@@ -24,7 +25,7 @@ public class M3gnetTests
         M3gnetTestData.AllCases().SelectMany(c => new[] { M3gnetTestData.MpWeights, M3gnetTestData.MatPesWeights }
             .Select(m => new object[] { c.Name, m }));
 
-    /// <summary>float64 against matgl float64: far inside the acceptance limits (1 meV/atom, 5 meV/Å, 0.05 GPa),
+    /// <summary>float64 against matgl float64 at 1e-9 (measured: ≤ 3e-14 eV/atom, 1e-13 eV/Å, 7e-12 GPa), far inside the acceptance limits (1 meV/atom, 5 meV/Å, 0.05 GPa),
     /// which shows the edge order and both three-body index quirks are reproduced.</summary>
     [Theory]
     [MemberData(nameof(Cases))]
@@ -34,7 +35,7 @@ public class M3gnetTests
         var s = M3gnetTestData.ParseStructure(c.GetProperty("structure"));
         PotentialResult r;
         lock (Potentials) r = Potential(model, ScalarType.Float64).Compute(s);
-        AssertMatches(c.GetProperty(model).GetProperty("float64"), r, energyTol: 1e-6, forceTol: 1e-6, stressTol: 1e-5);
+        AssertMatches(output, c.GetProperty(model).GetProperty("float64"), r, energyTol: 1e-9, forceTol: 1e-9, stressTol: 1e-8);
     }
 
     [Theory]
@@ -45,7 +46,7 @@ public class M3gnetTests
         var s = M3gnetTestData.ParseStructure(c.GetProperty("structure"));
         PotentialResult r;
         lock (Potentials) r = Potential(model, ScalarType.Float32).Compute(s);
-        AssertMatches(c.GetProperty(model).GetProperty("float32"), r, energyTol: 1e-3, forceTol: 5e-3, stressTol: 0.05);
+        AssertMatches(output, c.GetProperty(model).GetProperty("float32"), r, energyTol: 1e-3, forceTol: 5e-3, stressTol: 0.05);
     }
 
     [Fact]
@@ -108,9 +109,13 @@ public class M3gnetTests
         }
     }
 
-    internal static void AssertMatches(JsonElement reference, PotentialResult r, double energyTol, double forceTol, double stressTol)
+    internal static void AssertMatches(ITestOutputHelper output, JsonElement reference, PotentialResult r, double energyTol, double forceTol, double stressTol)
     {
         double e = reference.GetProperty("energy_eV").GetDouble();
+        var f0 = M3gnetTestData.Flat(reference.GetProperty("forces_eV_per_A"));
+        var s0 = M3gnetTestData.Flat(reference.GetProperty("stress_GPa"));
+        output.WriteLine(FormattableString.Invariant(
+            $"DIFF dE/atom={Math.Abs(e - r.Energy) / r.NumAtoms:E2} eV dF={f0.Zip(r.Forces, (a, b) => Math.Abs(a - b)).Max():E2} eV/A dS={s0.Zip(r.Stress, (a, b) => Math.Abs(a - b)).Max():E2} GPa"));
         Assert.True(Math.Abs(e - r.Energy) / r.NumAtoms <= energyTol, $"energy {r.Energy} vs matgl {e} (per atom diff {(r.Energy - e) / r.NumAtoms:E3})");
         var f = M3gnetTestData.Flat(reference.GetProperty("forces_eV_per_A"));
         Assert.Equal(f.Length, r.Forces.Length);

@@ -40,8 +40,27 @@ public static class CampaignCommands
             AnsiConsole.MarkupLine($"Report: [bold]{Markup.Escape(Path.Combine(dir, "report.json"))}[/]; CIF files: [bold]{Markup.Escape(Path.Combine(dir, "best"))}[/]; scalars: {Markup.Escape(Path.Combine(dir, "scalars.csv"))}");
             return 0;
         });
+        var auditConfig = new Option<FileInfo>("--config") { Description = "Campaign file.", Required = true };
+        var auditTopology = new Option<FileInfo?>("--topology") { Description = "Topology the campaign ran with (default: single node)." };
+        var audit = new Command("audit", "Check the journal against the DFT job table: episodes, DFT jobs, lost and duplicated.");
+        audit.Options.Add(auditConfig);
+        audit.Options.Add(auditTopology);
+        audit.SetAction(p =>
+        {
+            var options = CampaignOptions.Load(p.GetValue(auditConfig)!.FullName);
+            var topo = p.GetValue(auditTopology) is { } t ? Topology.Load(t.FullName) : CampaignRunner.DefaultTopology(options);
+            if (!File.Exists(topo.DatabasePath))
+            {
+                Log.Error("No campaign database at {Path}: has this campaign run yet?", topo.DatabasePath);
+                return 2;
+            }
+            var a = CampaignAudit.Read(topo.DatabasePath);
+            Console.WriteLine(a);
+            return a.Lost == 0 && a.Duplicated == 0 ? 0 : 1;
+        });
         var command = new Command("campaign", "Online active-learning campaigns.");
         command.Subcommands.Add(run);
+        command.Subcommands.Add(audit);
         return command;
     }
 }

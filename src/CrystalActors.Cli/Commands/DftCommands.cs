@@ -79,10 +79,10 @@ public static class DftCommands
                 crystals = SelectCrystals(parse.GetValue(data), parse.GetValue(cif), parse.GetValue(indices), parse.GetValue(ids),
                     parse.GetValue(maxSites), parse.GetValue(limit));
             }
-            catch (Exception e) when (e is IOException or FormatException or ArgumentException or KeyNotFoundException)
+            catch (Exception e) when (e is IOException or FormatException or ArgumentException or KeyNotFoundException or TypeInitializationException)
             {
                 // Configuration and input problems are reported before any pw.x run, as one line.
-                Log.Error("dft run: {Message}", e.Message);
+                Log.Error("dft run: {Message}", (e as TypeInitializationException)?.InnerException?.Message ?? e.Message);
                 return 2;
             }
             Log.Information("dft run: {Count} crystals, protocol {Protocol} ({Hash}), handlers {Handlers}",

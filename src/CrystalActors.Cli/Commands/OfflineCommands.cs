@@ -62,6 +62,7 @@ public static class OfflineCommands
         var beta = new Option<double>("--beta") { Description = "Band-gap Gaussian width β (eV²).", DefaultValueFactory = _ => 3.0 };
         var b1 = new Option<double>("--b1") { Description = "Formation-energy scale b1 (eV/atom).", DefaultValueFactory = _ => 5.0 };
         var seed = new Option<ulong>("--seed") { Description = "Seed of initialisation and sampling.", DefaultValueFactory = _ => 0UL };
+        var lr = new Option<double>("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => 3e-4 };
         var ckptEvery = new Option<long>("--checkpoint-every") { Description = "Checkpoint period in steps.", DefaultValueFactory = _ => 5000 };
         var includeMetals = new Option<bool>("--include-metals") { Description = "Keep crystals with MP gap 0 (default: non-metals only)." };
         var part = PartOption("train");
@@ -70,7 +71,7 @@ public static class OfflineCommands
         var output = new Option<string>("--out") { Description = "Output directory (checkpoints/, scalars.csv, options.json); an existing one is resumed.", Required = true };
         var cmd = new Command("train", "Train a CQL (or BC) policy on offline MP-20 trajectories.")
         {
-            Options = { data, pHat, steps, batch, bc, noCondition, cqlWeight, alpha1, alpha2, beta, b1, seed, ckptEvery, includeMetals, part, threads, device, output },
+            Options = { data, pHat, steps, batch, bc, noCondition, cqlWeight, alpha1, alpha2, beta, b1, seed, lr, ckptEvery, includeMetals, part, threads, device, output },
         };
         cmd.SetAction(parse =>
         {
@@ -86,6 +87,7 @@ public static class OfflineCommands
                 Steps = parse.GetValue(steps),
                 CheckpointEvery = parse.GetValue(ckptEvery),
                 Seed = parse.GetValue(seed),
+                LearningRate = parse.GetValue(lr),
                 Reward = new RewardOptions
                 {
                     Alpha1 = parse.GetValue(alpha1), Alpha2 = parse.GetValue(alpha2), Beta = parse.GetValue(beta), B1 = parse.GetValue(b1),

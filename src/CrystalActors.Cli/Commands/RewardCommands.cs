@@ -48,7 +48,7 @@ public static class RewardCommands
         var output = new Option<string>("--out") { Description = "Output CSV: index,material_id,gap[,std]", Required = true };
         var cmd = new Command("predict", "Predict band gaps (eV, negative values clipped to 0) for the crystals of a data file.");
         foreach (var o in new Option[] { weights, data, fidelity, ensemble, split, limit, batch, output }) cmd.Options.Add(o);
-        cmd.SetAction(p =>
+        cmd.SetAction(p => Guarded(() =>
         {
             var records = ReadRecords(p.GetValue(data)!, p.GetValue(split)!, p.GetValue(limit));
             var structures = records.Select(r => r.Structure!).ToList();
@@ -79,7 +79,7 @@ public static class RewardCommands
             }
             Log.Information("Wrote {Count} {Fidelity} band gaps to {Out}", records.Count, f.Label(), p.GetValue(output));
             return 0;
-        });
+        }));
         return cmd;
     }
 
@@ -104,7 +104,7 @@ public static class RewardCommands
         var output = new Option<string>("--out") { Description = "New weight file (must not exist)", Required = true };
         var cmd = new Command("finetune", "Fine-tune on (structure, DFT gap) samples (target: dft_gap field, else band_gap) and write a new version.");
         foreach (var o in new Option[] { weights, data, split, limit, steps, lr, batch, replay, seed, replayData, output }) cmd.Options.Add(o);
-        cmd.SetAction(p =>
+        cmd.SetAction(p => Guarded(() =>
         {
             var samples = ReadSamples(p.GetValue(data)!, p.GetValue(split)!, p.GetValue(limit));
             using var parent = BandGapModel.Load(p.GetValue(weights)!);
@@ -120,7 +120,7 @@ public static class RewardCommands
             Console.WriteLine($"version {result.Model.Version} written to {result.Path}: {result.Losses.Count} steps in {sw.Elapsed.TotalSeconds:F1} s, " +
                               $"loss (normalised MSE) first {result.Losses[0]:F4}, last {result.Losses[^1]:F4}, mean of last 10 {result.Losses.TakeLast(10).Average():F4}");
             return 0;
-        });
+        }));
         return cmd;
     }
 
@@ -135,7 +135,7 @@ public static class RewardCommands
         var output = new Option<string>("--out") { Description = "Directory for member_00.safetensors ... (files must not exist)", Required = true };
         var cmd = new Command("ensemble", "Build an ensemble: the pretrained model plus K-1 members fine-tuned on bootstrap draws with different seeds.");
         foreach (var o in new Option[] { weights, data, split, limit, members, steps, lr, batch, replay, seed, output }) cmd.Options.Add(o);
-        cmd.SetAction(p =>
+        cmd.SetAction(p => Guarded(() =>
         {
             var samples = ReadSamples(p.GetValue(data)!, p.GetValue(split)!, p.GetValue(limit));
             using var pretrained = BandGapModel.Load(p.GetValue(weights)!);
@@ -147,7 +147,7 @@ public static class RewardCommands
             using var ens = RewardEnsemble.Train(pretrained, samples, p.GetValue(members), options, p.GetValue(output));
             Console.WriteLine($"{ens.Members.Count} members written to {p.GetValue(output)}");
             return 0;
-        });
+        }));
         return cmd;
     }
 
@@ -161,7 +161,7 @@ public static class RewardCommands
         var fidelity = FidelityOption();
         var cmd = new Command("evaluate", "MAE (eV) of predicted gaps against the data's band_gap / dft_gap; for an ensemble also the fraction of errors within 1 and 2 std.");
         foreach (var o in new Option[] { weights, ensemble, data, split, limit, fidelity }) cmd.Options.Add(o);
-        cmd.SetAction(p =>
+        cmd.SetAction(p => Guarded(() =>
         {
             var samples = ReadSamples(p.GetValue(data)!, p.GetValue(split)!, p.GetValue(limit));
             var structures = samples.Select(s => s.Structure).ToList();
@@ -190,8 +190,23 @@ public static class RewardCommands
                     Console.WriteLine($"  member {k}: MAE {Mae(e.Members[k], samples):F4} eV");
             }
             return 0;
-        });
+        }));
         return cmd;
+    }
+
+    /// <summary>Bad input (missing file, existing output, malformed data) ends the command with its message and exit code 1,
+    /// not a stack trace.</summary>
+    private static int Guarded(Func<int> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or NotSupportedException or FormatException)
+        {
+            Log.Error("reward: {Message}", e.Message);
+            return 1;
+        }
     }
 
     private static double Mae(double[] predicted, IReadOnlyList<RewardSample> samples) =>

@@ -148,6 +148,9 @@ public sealed class PwRunner
                     : PwTermination.WallTime;
                 KillTree(process, name, termination);
                 await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+                // A rank mpirun was forking at the moment of the kill escapes the tree walk; the working
+                // directory is ours alone, so anything still running in it is a leftover of this attempt.
+                await KillStragglersAsync(dir, name).ConfigureAwait(false);
             }
             // The pipes close when the last process holding them exits; do not wait forever on a stray grandchild.
             await Task.WhenAny(Task.WhenAll(readOut, readErr), Task.Delay(TimeSpan.FromSeconds(10), CancellationToken.None)).ConfigureAwait(false);
@@ -179,6 +182,53 @@ public sealed class PwRunner
         {
             // Exited between the timeout and the kill.
         }
+    }
+
+    /// <summary>Kills processes whose working directory is <paramref name="dir"/> (Linux /proc), until none is left.</summary>
+    private static async Task KillStragglersAsync(string dir, string name)
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        for (int round = 0; round < 20; round++)
+        {
+            var pids = ProcessesIn(dir);
+            if (pids.Count == 0) return;
+            foreach (int pid in pids)
+            {
+                try
+                {
+                    using var p = Process.GetProcessById(pid);
+                    p.Kill(entireProcessTree: true);
+                    Log.Information("pw.x {Name}: killed straggler {Pid}", name, pid);
+                }
+                catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+                {
+                    // Already gone.
+                }
+            }
+            await Task.Delay(100).ConfigureAwait(false);
+        }
+        Log.Warning("pw.x {Name}: processes still running in {Dir} after repeated kills", name, dir);
+    }
+
+    /// <summary>Live processes whose current directory is <paramref name="dir"/> or below it.</summary>
+    internal static List<int> ProcessesIn(string dir)
+    {
+        var found = new List<int>();
+        string root = Path.GetFullPath(dir).TrimEnd('/');
+        foreach (var entry in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(entry), out int pid) || pid == Environment.ProcessId) continue;
+            try
+            {
+                var cwd = new FileInfo(Path.Combine(entry, "cwd")).LinkTarget;
+                if (cwd is not null && (cwd == root || cwd.StartsWith(root + "/", StringComparison.Ordinal))) found.Add(pid);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The process ended while we looked.
+            }
+        }
+        return found;
     }
 
     private static void TryDelete(string dir)

@@ -28,17 +28,37 @@ public static class Generation
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batch size must be positive");
         CheckMask(allowedActions);
         var dev = device ?? Device.CPU;
-        var builder = new TransitionBatchBuilder(skeletons, network.Conditioned, targetBandGap, new float[skeletons.CrystalCount], dev);
         var result = new int[skeletons.CrystalCount][];
-        using var outer = DisposeScope.Open();
-        using var _ = NoGradScope.Enter();
         Tensor? maskBias = null;
         if (allowedActions is not null)
-            maskBias = Tensor.From(allowedActions.Select(a => a ? 0f : float.NegativeInfinity).ToArray(), 1, ActionVocabulary.Count).To(dev);
-        for (int start = 0; start < skeletons.CrystalCount; start += batchSize)
         {
-            var crystals = Enumerable.Range(start, Math.Min(batchSize, skeletons.CrystalCount - start)).ToArray();
-            RolloutBatch(network, skeletons, builder, crystals, maskBias, dev, result);
+            using var maskScope = DisposeScope.Open();
+            maskBias = Tensor.From(allowedActions.Select(a => a ? 0f : float.NegativeInfinity).ToArray(), 1, ActionVocabulary.Count).To(dev).DetachFromDisposeScope();
+        }
+        // A batch runs as many steps as its largest skeleton has sites: batching skeletons of similar size wastes
+        // fewer forward passes on finished ones. Results do not depend on the batching.
+        var bySize = Enumerable.Range(0, skeletons.CrystalCount).OrderBy(skeletons.NumSites).ToArray();
+        var chunks = new List<int[]>();
+        for (int start = 0; start < bySize.Length; start += batchSize)
+            chunks.Add(bySize.AsSpan(start, Math.Min(batchSize, bySize.Length - start)).ToArray());
+        // With one libtorch thread, independent batches run on the machine's cores side by side (each thread has its
+        // own builder buffers, dispose scope and grad mode); with more, libtorch parallelises inside each op.
+        int parallel = dev.Type == DeviceType.CPU && Torch.Torch.NumThreads == 1 ? Math.Min(Environment.ProcessorCount, chunks.Count) : 1;
+        try
+        {
+            Parallel.For(0, chunks.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallel) },
+                () => new TransitionBatchBuilder(skeletons, network.Conditioned, targetBandGap, new float[skeletons.CrystalCount], dev),
+                (i, _, builder) =>
+                {
+                    using var noGrad = NoGradScope.Enter();
+                    RolloutBatch(network, skeletons, builder, chunks[i], maskBias, dev, result);
+                    return builder;
+                },
+                _ => { });
+        }
+        finally
+        {
+            maskBias?.Dispose();
         }
         return result;
     }

@@ -37,6 +37,12 @@ public sealed record OfflineTrainOptions
     public long LogEvery { get; init; } = 50;
     /// <summary>Seed of weight initialisation and minibatch sampling (default 0).</summary>
     public ulong Seed { get; init; }
+    /// <summary>
+    /// Run the target network's forward pass on a second thread, beside the online forward and backward
+    /// (default null = when libtorch uses one intra-op thread and the machine has two or more cores). The two passes
+    /// share no writable state, so results are identical either way.
+    /// </summary>
+    public bool? ConcurrentTarget { get; init; }
     /// <summary>Reward function (p̂ also enters the state when <see cref="Conditioned"/>).</summary>
     public RewardOptions Reward { get; init; } = new();
 
@@ -120,12 +126,15 @@ public sealed class OfflineTrainer : IDisposable
         for (int i = 0; i < _indices.Length; i++) _indices[i] = _rng.NextInt(_data.TransitionCount);
         using var scope = DisposeScope.Open();
         var batch = _batches.Build(_indices);
+        // max_a' Q_target(s', a') needs no gradient and does not depend on the online pass: start it first.
+        Task<Tensor>? nextTask = null;
+        if (Target is not null && UseConcurrentTarget)
+            nextTask = Task.Factory.StartNew(() => TargetForward(batch.Next), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         var q = Online.Forward(batch.State);
         Tensor loss, conservative, td;
         if (Options.Algorithm == OfflineAlgorithm.Cql)
         {
-            Tensor nextQ;
-            using (NoGradScope.Enter()) nextQ = Target!.Forward(batch.Next);
+            using var nextQ = nextTask is not null ? nextTask.GetAwaiter().GetResult() : TargetForward(batch.Next);
             (loss, conservative, td) = Cql.Loss(q, nextQ, batch.Actions, batch.Rewards, batch.Dones, Options.Gamma, Options.CqlWeight);
         }
         else
@@ -142,6 +151,16 @@ public sealed class OfflineTrainer : IDisposable
         double meanQ;
         using (NoGradScope.Enter()) meanQ = q.Gather(1, batch.Actions.Unsqueeze(1)).Mean().Item();
         return new LossTerms(loss.Item(), conservative.Item(), td.Item(), meanQ);
+    }
+
+    private bool UseConcurrentTarget => Options.ConcurrentTarget ?? (Torch.Torch.NumThreads == 1 && Environment.ProcessorCount >= 2);
+
+    /// <summary>Q_target(s', ·) without gradient, owned by the caller (works on any thread: scopes and grad mode are per thread).</summary>
+    private Tensor TargetForward(StateTensors next)
+    {
+        using var scope = DisposeScope.Open();
+        using var noGrad = NoGradScope.Enter();
+        return Target!.Forward(next).DetachFromDisposeScope();
     }
 
     /// <summary>

@@ -266,19 +266,25 @@ public sealed class TrajectoryDataset
     public TrajectoryDataset Part(DatasetPart part) => Subset(c => DatasetSplit.PartOf(Ids[c]) == part);
 
     /// <summary>
-    /// Random crystals with MP-20 statistics for benchmarks and tests: 8-20 sites (mean 14), about
-    /// <paramref name="directedEdgesPerSite"/> directed edges per site (MP-20: ~110 per 14-site state), random
-    /// elements, a cubic 5 Å cell and random fill orders. Deterministic for a seed.
+    /// Random crystals with MP-20-like statistics for benchmarks and tests: 8-20 sites (mean 14 per crystal; a
+    /// uniformly sampled transition sees E[n²]/E[n] = 15 sites, since larger crystals have more steps) and
+    /// <paramref name="directedEdgesPerSite"/> directed edges per site (default 110/15: ~110 per sampled state, the
+    /// benchmark statistic of the issue), random elements, a cubic 5 Å cell and random fill orders. Deterministic.
     /// </summary>
-    public static TrajectoryDataset Synthetic(int crystals, ulong seed, double directedEdgesPerSite = 110.0 / 14, int ordersPerCrystal = Skeleton.DefaultOrderCount)
+    /// <param name="minSites">Smallest crystal (default 8).</param>
+    /// <param name="maxSites">Largest crystal (default 20 = <see cref="MaxSites"/>).</param>
+    public static TrajectoryDataset Synthetic(int crystals, ulong seed, double directedEdgesPerSite = 110.0 / 15, int ordersPerCrystal = Skeleton.DefaultOrderCount,
+        int minSites = 8, int maxSites = MaxSites)
     {
+        if (minSites < 1 || maxSites > MaxSites || minSites > maxSites)
+            throw new ArgumentOutOfRangeException(nameof(minSites), $"site range {minSites}..{maxSites} must lie in 1..{MaxSites}");
         var rng = new SplitMix64(seed);
         var siteOffset = new List<int> { 0 }; var edgeOffset = new List<int> { 0 }; var orderOffset = new List<int>();
         var act = new List<byte>(); var frac = new List<double>(); var es = new List<byte>(); var ed = new List<byte>(); var dist = new List<float>();
         var orders = new List<byte>();
         for (int c = 0; c < crystals; c++)
         {
-            int n = 8 + rng.NextInt(13);
+            int n = minSites + rng.NextInt(maxSites - minSites + 1);
             for (int s = 0; s < n; s++)
             {
                 act.Add((byte)rng.NextInt(ActionVocabulary.Count));

@@ -135,13 +135,30 @@ public sealed class MegnetGraphConv : Module
         state_func = RegisterModule("state_func", new Mlp(new[] { 3 * width }.Concat(hidden).ToArray(), activation, activateLast: true));
     }
 
+    /// <summary>
+    /// e'_ij = φe(v_i ‖ v_j ‖ e_ij ‖ u). The first layer is applied blockwise, W·[v_i ‖ v_j ‖ e ‖ u] =
+    /// (W_s v)_i + (W_d v)_j + W_e e + (W_u u)_g, so node and state projections are computed once per node / graph and
+    /// gathered, instead of multiplying a 4·width concatenation for every edge (same result, ~40 % fewer edge FLOPs).
+    /// </summary>
+    private Tensor EdgeUpdate(MegnetGraphBatch g, Tensor e, Tensor v, Tensor u)
+    {
+        using var scope = DisposeScope.Open();
+        var layers = edge_func.layers.Layers;
+        var first = (Linear)layers[0];
+        long w = v.Size(1);
+        var fromSrc = Functional.Linear(v, first.weight.Narrow(1, 0, w)).IndexSelect(0, g.EdgeSrc);
+        var fromDst = Functional.Linear(v, first.weight.Narrow(1, w, w)).IndexSelect(0, g.EdgeDst);
+        var fromState = Functional.Linear(u, first.weight.Narrow(1, 3 * w, w), first.bias).IndexSelect(0, g.EdgeGraph);
+        var h = Functional.Linear(e, first.weight.Narrow(1, 2 * w, w)) + fromSrc + fromDst + fromState;
+        for (int i = 1; i < layers.Count; i++) h = layers[i].Forward(h);
+        return scope.MoveToOuter(h);
+    }
+
     public (Tensor E, Tensor V, Tensor U) Forward(MegnetGraphBatch g, Tensor e, Tensor v, Tensor u)
     {
         using var scope = DisposeScope.Open();
         long b = g.NumGraphs, n = v.Size(0);
-        // e'_ij = φe(v_i ‖ v_j ‖ e_ij ‖ u)
-        var edgeIn = Tensor.Cat(new[] { v.IndexSelect(0, g.EdgeSrc), v.IndexSelect(0, g.EdgeDst), e, u.IndexSelect(0, g.EdgeGraph) }, 1);
-        var eNew = edge_func.Forward(edgeIn);
+        var eNew = EdgeUpdate(g, e, v, u);
         // v'_i = φv(v_i ‖ mean of incoming e' ‖ u)
         var incoming = Functional.SegmentMean(eNew, g.EdgeDst, n);
         var vNew = node_func.Forward(Tensor.Cat(new[] { v, incoming, u.IndexSelect(0, g.NodeGraph) }, 1));

@@ -37,7 +37,14 @@ public class DftServiceTests(ITestOutputHelper log)
         Assert.Equal(8, r.ValenceElectrons);
         // PBE gap of Si is 0.6 eV (indirect, CBM near 0.85 ΓX); a 5x5x5 Γ-centred mesh samples 0.8 ΓX.
         Assert.InRange(r.BandGapEv!.Value, 0.45, 0.8);
-        Assert.InRange(r.EnergyPerAtomRy!.Value, -19.5, -18.5);
+
+        // The same crystal with its origin moved and its sites swapped (no cache): the energy may change only by the
+        // SCF threshold (conv_thr 1e-6 Ry) and the egg-box effect of the fixed FFT grid (measured 1.7e-6 Ry/atom).
+        var moved = new DftCell(Silicon.LatticeAngstrom, ["Si", "Si"], [[0.35, 0.35, 0.35], [0.1, 0.1, 0.1]]);
+        var again = await Service(cache: new NullCache()).RunAsync(moved, DftProtocol.Sssp, "Si-moved");
+        Assert.False(again.CacheHit);
+        Assert.Equal(r.EnergyPerAtomRy!.Value, again.EnergyPerAtomRy!.Value, 2e-5);
+        Assert.Equal(r.BandGapEv!.Value, again.BandGapEv!.Value, 0.002);
     }
 
     [Fact]
@@ -60,8 +67,9 @@ public class DftServiceTests(ITestOutputHelper log)
         var r = await Service().RunAsync(csi, DftProtocol.Sssp with { KPoints = new KMesh(4, 4, 4) }, "CsI");
         Report(r);
         Assert.True(r.IsSuccess);
-        // PBE gap of CsI (Pm-3m) ~3.5 eV (Materials Project mp-614603).
-        Assert.InRange(r.BandGapEv!.Value, 3.2, 3.9);
+        // PBE puts the CsI (Pm-3m) gap at 3.5-4 eV depending on the lattice (Materials Project mp-614603 lists
+        // ~3.5 eV at its larger PBE-relaxed cell); this run at the experimental a = 4.567 Å gave 3.88 eV.
+        Assert.InRange(r.BandGapEv!.Value, 3.4, 4.1);
     }
 
     [Fact]
@@ -205,5 +213,19 @@ public class DftServiceTests(ITestOutputHelper log)
             }
         }
         return found;
+    }
+
+    /// <summary>A cache that never remembers, to force a second real run.</summary>
+    private sealed class NullCache : IDftResultCache
+    {
+        public bool TryGet(string key, out DftResult result)
+        {
+            result = null!;
+            return false;
+        }
+
+        public void Put(string key, DftResult result) { }
+
+        public int Count => 0;
     }
 }

@@ -44,6 +44,17 @@ public class TrainingTests
         }
     }
 
+    [Fact]
+    public void ConcurrentTarget_GivesTheSameWeightsAsSequential()
+    {
+        var ds = TrajectoryDataset.Synthetic(12, seed: 10);
+        var options = new OfflineTrainOptions { BatchSize = 16, Steps = 3, Seed = 2 };
+        Dictionary<string, float[]> a, b;
+        using (var t = new OfflineTrainer(ds, options with { ConcurrentTarget = true })) { for (int i = 0; i < 3; i++) t.TrainStep(); a = Snapshot(t); }
+        using (var t = new OfflineTrainer(ds, options with { ConcurrentTarget = false })) { for (int i = 0; i < 3; i++) t.TrainStep(); b = Snapshot(t); }
+        foreach (var (k, v) in a) Assert.True(v.SequenceEqual(b[k]), $"{k} differs");
+    }
+
     private static Dictionary<string, float[]> Snapshot(OfflineTrainer t)
     {
         var d = new Dictionary<string, float[]>();
