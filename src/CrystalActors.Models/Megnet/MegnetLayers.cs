@@ -45,50 +45,13 @@ public sealed class GaussianExpansion : Module
 }
 
 /// <summary>
-/// A 1-layer torch.nn.LSTM used one step at a time (Set2Set's recurrent core). Parameter names carry torch's
-/// "_l0" suffix so matgl state dicts load unchanged; gate order i, f, g, o.
-/// </summary>
-public sealed class Set2SetLstm : Module
-{
-    public int HiddenSize { get; }
-    public Tensor weight_ih_l0 { get; }
-    public Tensor weight_hh_l0 { get; }
-    public Tensor bias_ih_l0 { get; }
-    public Tensor bias_hh_l0 { get; }
-
-    public Set2SetLstm(int inputSize, int hiddenSize)
-    {
-        HiddenSize = hiddenSize;
-        double bound = 1.0 / Math.Sqrt(hiddenSize);
-        weight_ih_l0 = RegisterParameter("weight_ih_l0", Init.Uniform(new long[] { 4 * hiddenSize, inputSize }, bound));
-        weight_hh_l0 = RegisterParameter("weight_hh_l0", Init.Uniform(new long[] { 4 * hiddenSize, hiddenSize }, bound));
-        bias_ih_l0 = RegisterParameter("bias_ih_l0", Init.Uniform(new long[] { 4 * hiddenSize }, bound));
-        bias_hh_l0 = RegisterParameter("bias_hh_l0", Init.Uniform(new long[] { 4 * hiddenSize }, bound));
-    }
-
-    public (Tensor H, Tensor C) Step(Tensor x, Tensor h, Tensor c)
-    {
-        using var scope = DisposeScope.Open();
-        var gates = Functional.Linear(x, weight_ih_l0, bias_ih_l0) + Functional.Linear(h, weight_hh_l0, bias_hh_l0);
-        int n = HiddenSize;
-        var i = gates.Narrow(1, 0, n).Sigmoid();
-        var f = gates.Narrow(1, n, n).Sigmoid();
-        var g = gates.Narrow(1, 2 * n, n).Tanh();
-        var o = gates.Narrow(1, 3 * n, n).Sigmoid();
-        var cNext = f * c + i * g;
-        var hNext = o * cNext.Tanh();
-        return (scope.MoveToOuter(hNext), scope.MoveToOuter(cNext));
-    }
-}
-
-/// <summary>
 /// Set2Set readout (DGL <c>Set2Set</c> on nodes, matgl <c>EdgeSet2Set</c> on edges; the same algorithm over a
 /// different set): T rounds of LSTM query, per-graph softmax attention and attention-weighted sum; output
 /// q* = [q ‖ r] of width 2d per graph.
 /// </summary>
 public sealed class Set2Set : Module
 {
-    public Set2SetLstm lstm { get; }
+    public LSTMCell lstm { get; }
     public int InputWidth { get; }
     public int Iterations { get; }
 
@@ -96,7 +59,7 @@ public sealed class Set2Set : Module
     {
         InputWidth = inputWidth;
         Iterations = iterations;
-        lstm = RegisterModule("lstm", new Set2SetLstm(2 * inputWidth, inputWidth));
+        lstm = RegisterModule("lstm", new LSTMCell(2 * inputWidth, inputWidth, "_l0"));
     }
 
     /// <summary>Members x [M, d] of graphs <paramref name="segment"/> [M] → [numGraphs, 2d]. A graph without members reads out r = 0.</summary>
@@ -108,7 +71,7 @@ public sealed class Set2Set : Module
         var qStar = Tensor.Zeros(new[] { numGraphs, 2L * InputWidth }, x.DType, x.Device);
         for (int t = 0; t < Iterations; t++)
         {
-            (h, c) = lstm.Step(qStar, h, c);
+            (h, c) = lstm.Forward(qStar, h, c);
             var score = (x * h.IndexSelect(0, segment)).Sum(1);
             var alpha = Functional.SegmentSoftmax(score, segment, numGraphs);
             var readout = Functional.SegmentSum(x * alpha.Unsqueeze(1), segment, numGraphs);

@@ -139,14 +139,16 @@ public sealed class LSTMCell : Module
     public Tensor bias_ih { get; }
     public Tensor bias_hh { get; }
 
-    public LSTMCell(int inputSize, int hiddenSize)
+    /// <param name="parameterSuffix">Appended to the state-dict names: "_l0" gives the names of a one-layer
+    /// torch.nn.LSTM ("weight_ih_l0", ...), which Set2Set in DGL/matgl uses.</param>
+    public LSTMCell(int inputSize, int hiddenSize, string parameterSuffix = "")
     {
         HiddenSize = hiddenSize;
         double bound = 1.0 / Math.Sqrt(hiddenSize);
-        weight_ih = RegisterParameter("weight_ih", Init.Uniform(new long[] { 4 * hiddenSize, inputSize }, bound));
-        weight_hh = RegisterParameter("weight_hh", Init.Uniform(new long[] { 4 * hiddenSize, hiddenSize }, bound));
-        bias_ih = RegisterParameter("bias_ih", Init.Uniform(new long[] { 4 * hiddenSize }, bound));
-        bias_hh = RegisterParameter("bias_hh", Init.Uniform(new long[] { 4 * hiddenSize }, bound));
+        weight_ih = RegisterParameter("weight_ih" + parameterSuffix, Init.Uniform(new long[] { 4 * hiddenSize, inputSize }, bound));
+        weight_hh = RegisterParameter("weight_hh" + parameterSuffix, Init.Uniform(new long[] { 4 * hiddenSize, hiddenSize }, bound));
+        bias_ih = RegisterParameter("bias_ih" + parameterSuffix, Init.Uniform(new long[] { 4 * hiddenSize }, bound));
+        bias_hh = RegisterParameter("bias_hh" + parameterSuffix, Init.Uniform(new long[] { 4 * hiddenSize }, bound));
     }
 
     /// <summary>Returns (h', c') for input x [B, in] and state (h, c) [B, hidden]; gate order i, f, g, o.</summary>
