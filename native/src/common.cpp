@@ -1,6 +1,7 @@
 #include "common.h"
 #include <ATen/Parallel.h>
 #include <ATen/Version.h>
+#include <dlfcn.h>
 
 namespace ct {
 std::atomic<int64_t> live_tensors{0};
@@ -38,7 +39,14 @@ const char* ct_parallel_info(void) {
 }
 
 void ct_manual_seed(uint64_t seed) { torch::manual_seed(seed); }
-void ct_set_num_threads(int n) { at::set_num_threads(n); }
+// OpenBLAS keeps its own thread pool (sized to the cores, spinning with sched_yield between calls);
+// libtorch's setting does not reach it, so with 1 intra-op thread the idle BLAS threads still
+// competed for the two cores. Found by name so that any BLAS (or none) works.
+void ct_set_num_threads(int n) {
+  at::set_num_threads(n);
+  using set_fn = void (*)(int);
+  if (auto f = reinterpret_cast<set_fn>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) f(n);
+}
 int ct_get_num_threads(void) { return at::get_num_threads(); }
 int ct_cuda_is_available(void) { return torch::cuda::is_available() ? 1 : 0; }
 int ct_cuda_device_count(void) { return static_cast<int>(torch::cuda::device_count()); }

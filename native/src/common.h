@@ -35,6 +35,9 @@ inline c10::Device device(int type, int index) {
 
 std::vector<at::Tensor> unwrap_list(const ct_tensor* ts, int n);
 
+// at::softplus (beta 1, threshold 20) with a vectorised CPU kernel where available (fastmath.cpp).
+at::Tensor softplus(const at::Tensor& x);
+
 }  // namespace ct
 
 // Every exported function body runs inside one of these, so that no C++ exception crosses the

@@ -11,7 +11,7 @@ static at::Tensor unary(int op, const at::Tensor& a) {
     case CT_SILU: return at::silu(a);
     case CT_SIGMOID: return at::sigmoid(a);
     case CT_TANH: return at::tanh(a);
-    case CT_SOFTPLUS: return at::softplus(a);
+    case CT_SOFTPLUS: return ct::softplus(a);
     case CT_EXP: return at::exp(a);
     case CT_LOG: return at::log(a);
     case CT_SQRT: return at::sqrt(a);

@@ -89,6 +89,39 @@ public class TensorOpsTests
     }
 
     [Fact]
+    public void Softplus_Float32FastKernel_MatchesDoubleFormula_ValuesAndGradients()
+    {
+        // float32 CPU tensors of 64+ elements take the vectorised kernel (native/src/fastmath.cpp); cover both
+        // tails and the threshold at 20 where softplus returns x.
+        using var s = DisposeScope.Open();
+        float[] x = Enumerable.Range(0, 1001).Select(i => -30f + 0.06f * i).ToArray();
+        var t = Tensor.From(x).RequiresGrad_();
+        var y = t.Softplus();
+        double Sp(double v) => v > 20 ? v : Math.Max(v, 0) + Math.Log(1 + Math.Exp(-Math.Abs(v)));
+        double Sig(double v) => v > 20 ? 1 : 1 / (1 + Math.Exp(-v));
+        var values = y.ToArray<float>();
+        for (int i = 0; i < x.Length; i++) Assert.True(Math.Abs(values[i] - Sp(x[i])) <= 2e-6 * Math.Max(1, Math.Abs(x[i])), $"softplus({x[i]}) = {values[i]}");
+
+        var w = Tensor.From(Enumerable.Range(0, x.Length).Select(i => (float)Math.Cos(i)).ToArray());
+        var wv = w.ToArray<float>();
+        // First order alone (the fused kernel), then with create_graph (the differentiable expression).
+        var plain = Autograd.Grad((y * w).Sum(), t, retainGraph: true).ToArray<float>();
+        for (int i = 0; i < x.Length; i++) Assert.True(Math.Abs(plain[i] - wv[i] * Sig(x[i])) <= 1e-6, $"d softplus({x[i]})");
+        var grad = Autograd.Grad((y * w).Sum(), t, createGraph: true);
+        var g = grad.ToArray<float>();
+        for (int i = 0; i < x.Length; i++) Assert.True(Math.Abs(g[i] - wv[i] * Sig(x[i])) <= 1e-6, $"d softplus({x[i]}), create_graph");
+
+        // Second derivative through the create_graph path: d/dx sum(w * sigmoid(x)) = w * s (1 - s).
+        var second = Autograd.Grad(grad.Sum(), t).ToArray<float>();
+        for (int i = 0; i < x.Length; i++)
+        {
+            double sg = x[i] > 20 ? 1 : Sig(x[i]);
+            double expect = x[i] > 20 ? 0 : wv[i] * sg * (1 - sg);
+            Assert.True(Math.Abs(second[i] - expect) <= 1e-6, $"d2 softplus({x[i]}) = {second[i]} vs {expect}");
+        }
+    }
+
+    [Fact]
     public void MatMulAndLinear_MatchHandProduct()
     {
         using var s = DisposeScope.Open();
