@@ -37,8 +37,10 @@ public sealed class BenchTable
         long n = 0;
         while (sw.Elapsed.TotalSeconds < seconds)
         {
+            var t0 = sw.Elapsed.TotalMilliseconds;
             action();
             n++;
+            if (Environment.GetEnvironmentVariable("BENCH_TRACE") == "1") Console.Error.WriteLine($"  call {n}: {sw.Elapsed.TotalMilliseconds - t0:F0} ms, rss {Environment.WorkingSet >> 20} MB");
         }
         return n / sw.Elapsed.TotalSeconds;
     }

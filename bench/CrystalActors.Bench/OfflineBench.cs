@@ -31,9 +31,9 @@ public static class OfflineBench
 
     public static void Run(double seconds)
     {
-        AllocatorTuning.Apply();
+        Torch.Torch.UseCachingCpuAllocator();
         var data = TrajectoryDataset.Synthetic(2000, seed: 7);
-        Console.WriteLine(FormattableString.Invariant($"synthetic states: {MeanPerState(data, sites: true):F1} sites, {MeanPerState(data, sites: false):F1} directed edges per sampled state; threads {Torch.Torch.NumThreads}; {AllocatorNote()}"));
+        Console.WriteLine(FormattableString.Invariant($"synthetic states: {MeanPerState(data, sites: true):F1} sites, {MeanPerState(data, sites: false):F1} directed edges per sampled state; threads {Torch.Torch.NumThreads}; caching CPU allocator"));
         var table = new BenchTable($"offline RL (synthetic MP-20-like, {Torch.Torch.NumThreads} threads)", "metric", "parameters", "value", "unit");
         foreach (int batch in new[] { 256, 1024 })
         {
@@ -54,8 +54,6 @@ public static class OfflineBench
         }
         table.Print();
     }
-
-    private static string AllocatorNote() => AllocatorTuning.Apply() ? "glibc malloc thresholds raised" : "default allocator";
 
     private static double MeanPerState(TrajectoryDataset d, bool sites)
     {

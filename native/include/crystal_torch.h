@@ -32,6 +32,9 @@ CT_API int ct_cuda_is_available(void);
 CT_API int ct_cuda_device_count(void);
 CT_API int ct_set_grad_enabled(int enabled);  /* returns the previous mode */
 CT_API int ct_is_grad_enabled(void);
+CT_API int ct_use_caching_cpu_allocator(int64_t limit_bytes); /* keep freed CPU blocks >= 64 KiB for reuse */
+CT_API int64_t ct_cpu_cache_bytes(void);
+CT_API void ct_cpu_cache_empty(void);
 CT_API int64_t ct_live_tensors(void);          /* handles not yet freed (leak accounting) */
 
 /* creation, conversion, queries */

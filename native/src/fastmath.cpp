@@ -1,6 +1,6 @@
 // softplus with a fast CPU kernel. libtorch 1.13's softplus evaluates log1p through Sleef's 1-ulp
-// log1pf, which took ~20% of a Q-network training step; glibc's vector expf/logf (libmvec, AVX2) do the
-// same in half the time at ~1e-6 absolute error. CUDA, float64 and CPUs without AVX2 keep at::softplus.
+// log1pf, which took ~20% of a Q-network training step; glibc's vector expf (libmvec, AVX2) and a short atanh
+// series for log(1 + e), e in [0, 1], do the same in a third of the time at ~1e-6 absolute error. CUDA, float64 and CPUs without AVX2 keep at::softplus.
 #include <ATen/Parallel.h>
 #include <torch/csrc/autograd/custom_function.h>
 #include <cmath>
@@ -9,20 +9,32 @@
 #if defined(CT_HAVE_MVEC) && defined(__x86_64__)
 #include <immintrin.h>
 extern "C" __m256 _ZGVdN8v_expf(__m256);
-extern "C" __m256 _ZGVdN8v_logf(__m256);
 
 namespace {
 constexpr float kThreshold = 20.0f;  // as at::softplus: x above it returns x
 
+// log(1 + e) for e in [0, 1]: 2 atanh(t) with t = e / (2 + e) in [0, 1/3], whose odd series to t^11 is within
+// 1e-7 absolute; 1 + e is never rounded, so tiny e stay exact (log1p behaviour without a general log).
+__attribute__((target("avx2,fma"))) inline __m256 log1p_unit(__m256 e) {
+  __m256 t = _mm256_div_ps(e, _mm256_add_ps(_mm256_set1_ps(2.0f), e));
+  __m256 t2 = _mm256_mul_ps(t, t);
+  __m256 p = _mm256_set1_ps(1.0f / 11);
+  p = _mm256_fmadd_ps(p, t2, _mm256_set1_ps(1.0f / 9));
+  p = _mm256_fmadd_ps(p, t2, _mm256_set1_ps(1.0f / 7));
+  p = _mm256_fmadd_ps(p, t2, _mm256_set1_ps(1.0f / 5));
+  p = _mm256_fmadd_ps(p, t2, _mm256_set1_ps(1.0f / 3));
+  p = _mm256_fmadd_ps(p, t2, _mm256_set1_ps(1.0f));
+  return _mm256_mul_ps(_mm256_add_ps(t, t), p);
+}
+
 // softplus(x) = max(x, 0) + log(1 + exp(-|x|)), exact in the tails, no overflow.
 __attribute__((target("avx2,fma"))) void softplus_avx2(const float* x, float* y, int64_t n) {
-  const __m256 sign = _mm256_set1_ps(-0.0f), zero = _mm256_setzero_ps(), one = _mm256_set1_ps(1.0f);
+  const __m256 sign = _mm256_set1_ps(-0.0f), zero = _mm256_setzero_ps();
   const __m256 thr = _mm256_set1_ps(kThreshold);
   int64_t i = 0;
   for (; i + 8 <= n; i += 8) {
     __m256 v = _mm256_loadu_ps(x + i);
-    __m256 t = _ZGVdN8v_logf(_mm256_add_ps(one, _ZGVdN8v_expf(_mm256_or_ps(v, sign))));
-    __m256 r = _mm256_add_ps(_mm256_max_ps(v, zero), t);
+    __m256 r = _mm256_add_ps(_mm256_max_ps(v, zero), log1p_unit(_ZGVdN8v_expf(_mm256_or_ps(v, sign))));
     r = _mm256_blendv_ps(r, v, _mm256_cmp_ps(v, thr, _CMP_GT_OQ));
     _mm256_storeu_ps(y + i, r);
   }

@@ -24,6 +24,24 @@ public static class Torch
     public static int CudaDeviceCount => ct_cuda_device_count();
     public static bool IsGradEnabled => ct_is_grad_enabled() != 0;
 
+    /// <summary>
+    /// Makes freed CPU tensor blocks of 64 KiB and more stay cached for reuse, up to <paramref name="limitBytes"/>
+    /// (native/src/allocator.cpp). Without it, every large activation of a training step is fresh memory from the
+    /// kernel; with it, a batch-1024 Q-network step stops paying ~1 M page faults. Process-wide; idempotent (a
+    /// second call changes the limit). Training and generation commands and the benchmarks turn it on.
+    /// </summary>
+    public static void UseCachingCpuAllocator(long limitBytes = 4L << 30)
+    {
+        if (limitBytes < 0) throw new ArgumentOutOfRangeException(nameof(limitBytes), limitBytes, "limit must be >= 0");
+        Check(ct_use_caching_cpu_allocator(limitBytes));
+    }
+
+    /// <summary>Bytes held by the caching CPU allocator for reuse.</summary>
+    public static long CpuCacheBytes => ct_cpu_cache_bytes();
+
+    /// <summary>Returns every cached CPU block to the system.</summary>
+    public static void EmptyCpuCache() => ct_cpu_cache_empty();
+
     /// <summary>Native tensors not yet freed, process-wide: the leak accounting of tests.</summary>
     public static long LiveTensors => ct_live_tensors();
 

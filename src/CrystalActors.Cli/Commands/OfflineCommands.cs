@@ -77,7 +77,7 @@ public static class OfflineCommands
         {
             if (parse.GetValue(threads) is > 0 and var t) Torch.Torch.NumThreads = t;
             var dev = Device.Parse(parse.GetValue(device)!);
-            AllocatorTuning.Apply();
+            Torch.Torch.UseCachingCpuAllocator();
             var options = new OfflineTrainOptions
             {
                 Algorithm = parse.GetValue(bc) ? OfflineAlgorithm.BehaviourCloning : OfflineAlgorithm.Cql,
@@ -147,7 +147,7 @@ public static class OfflineCommands
         {
             if (parse.GetValue(threads) is > 0 and var t) Torch.Torch.NumThreads = t;
             var dev = Device.Parse(parse.GetValue(device)!);
-            AllocatorTuning.Apply();
+            Torch.Torch.UseCachingCpuAllocator();
             var all = TrajectoryDataset.LoadOrBuild(parse.GetValue(data)!);
             var ds = SelectPart(all, parse.GetValue(part)!, parse.GetValue(nonMetals));
             bool[]? allowed = parse.GetValue(mask) is string m ? Generation.VocabularyMask(m.Split(',')) : null;

@@ -56,6 +56,9 @@ internal static partial class NativeMethods
     [DllImport(Library)] internal static extern int ct_set_grad_enabled(int enabled);
     [DllImport(Library)] internal static extern int ct_is_grad_enabled();
     [DllImport(Library)] internal static extern long ct_live_tensors();
+    [DllImport(Library)] internal static extern int ct_use_caching_cpu_allocator(long limitBytes);
+    [DllImport(Library)] internal static extern long ct_cpu_cache_bytes();
+    [DllImport(Library)] internal static extern void ct_cpu_cache_empty();
 
     internal static string LastError() => Marshal.PtrToStringUTF8(ct_last_error()) ?? "unknown libtorch error";
 
