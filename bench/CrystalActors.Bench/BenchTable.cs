@@ -32,6 +32,8 @@ public sealed class BenchTable
     /// <summary>Runs <paramref name="action"/> repeatedly for about <paramref name="seconds"/> after warm-up; returns calls per second.</summary>
     public static double Rate(Action action, double seconds = 2.0, int warmup = 3)
     {
+        // BENCH_TRACE=1 prints each timed call and the working set (to see warm-up and allocator effects).
+        bool trace = Environment.GetEnvironmentVariable("BENCH_TRACE") == "1";
         for (int i = 0; i < warmup; i++) action();
         var sw = System.Diagnostics.Stopwatch.StartNew();
         long n = 0;
@@ -40,7 +42,7 @@ public sealed class BenchTable
             var t0 = sw.Elapsed.TotalMilliseconds;
             action();
             n++;
-            if (Environment.GetEnvironmentVariable("BENCH_TRACE") == "1") Console.Error.WriteLine($"  call {n}: {sw.Elapsed.TotalMilliseconds - t0:F0} ms, rss {Environment.WorkingSet >> 20} MB");
+            if (trace) Console.Error.WriteLine($"  call {n}: {sw.Elapsed.TotalMilliseconds - t0:F0} ms, rss {Environment.WorkingSet >> 20} MB");
         }
         return n / sw.Elapsed.TotalSeconds;
     }

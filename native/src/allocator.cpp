@@ -2,15 +2,14 @@
 // serves blocks above 128 KiB-32 MiB with fresh mmap pages: a batch-1024 Q-network step allocates
 // ~3 GB of activations, so every step paid ~1 M page faults (kernel page clearing was the largest
 // single cost after the matmuls), and the first steps varied 5x with heap layout. Here blocks of
-// 64 KiB and more are kept on per-size free lists (4 size classes per power of two, <= 25% waste)
-// up to a byte limit and reused, as PyTorch's CUDA caching allocator does on GPUs. Small blocks go
+// 64 KiB and more are kept in a size-ordered free list (4 size classes per power of two) up to a byte
+// limit and reused best-fit, as PyTorch's CUDA caching allocator does on GPUs. Small blocks go
 // straight to malloc, which handles them well.
 #include <c10/core/Allocator.h>
 #include <c10/core/CPUAllocator.h>
 #include <cstdlib>
 #include <mutex>
-#include <unordered_map>
-#include <vector>
+#include <map>
 #include "common.h"
 
 namespace {
@@ -55,11 +54,13 @@ class CachingCpuAllocator final : public c10::Allocator {
   void* acquire(size_t cls) const {
     if (cls >= kMinCached) {
       std::lock_guard<std::mutex> lock(mu_);
-      auto it = free_.find(cls);
-      if (it != free_.end() && !it->second.empty()) {
-        void* data = it->second.back();
-        it->second.pop_back();
-        cached_ -= cls;
+      // Best fit among cached blocks up to 1.5x the request: batches of graphs differ in size from step to
+      // step, and an exact-class match alone let the cache fill with near-miss blocks.
+      auto it = free_.lower_bound(cls);
+      if (it != free_.end() && it->first <= cls + cls / 2) {
+        void* data = it->second;
+        cached_ -= it->first;
+        free_.erase(it);
         return data;
       }
     }
@@ -78,7 +79,7 @@ class CachingCpuAllocator final : public c10::Allocator {
       auto& self = instance();
       std::lock_guard<std::mutex> lock(self.mu_);
       if (self.cached_ + cls <= self.limit_) {
-        self.free_[cls].push_back(data);
+        self.free_.emplace(cls, data);
         self.cached_ += cls;
         return;
       }
@@ -87,17 +88,17 @@ class CachingCpuAllocator final : public c10::Allocator {
   }
 
   void trim_locked(size_t keep) const {
-    for (auto& [cls, blocks] : free_) {
-      while (!blocks.empty() && cached_ > keep) {
-        std::free(static_cast<char*>(blocks.back()) - kAlign);
-        blocks.pop_back();
-        cached_ -= cls;
-      }
+    // Largest blocks first.
+    while (cached_ > keep && !free_.empty()) {
+      auto it = std::prev(free_.end());
+      std::free(static_cast<char*>(it->second) - kAlign);
+      cached_ -= it->first;
+      free_.erase(it);
     }
   }
 
   mutable std::mutex mu_;
-  mutable std::unordered_map<size_t, std::vector<void*>> free_;
+  mutable std::multimap<size_t, void*> free_;  // size class -> data pointer
   mutable size_t cached_ = 0;
   size_t limit_ = size_t{4} << 30;
 };
