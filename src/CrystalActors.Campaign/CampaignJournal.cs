@@ -11,7 +11,7 @@ public static class CampaignJournal
 
     private static readonly Dictionary<string, Type> Types = new[]
     {
-        typeof(EpisodeCompleted), typeof(DftRequested), typeof(DftFinished), typeof(ModelVersionRegistered),
+        typeof(EpisodeCompleted), typeof(DftRequested), typeof(DftFinished), typeof(ModelVersionRegistered), typeof(GreedyEvaluated),
     }.ToDictionary(t => t.Name);
 
     public static (string Type, string Data) Encode(CampaignEvent e) => (e.GetType().Name, JsonSerializer.Serialize(e, e.GetType(), Json));

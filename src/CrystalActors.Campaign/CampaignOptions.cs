@@ -41,6 +41,15 @@ public sealed record CampaignOptions
     /// <summary>Stop after this many minutes (null = no limit).</summary>
     public double? WallTimeMinutes { get; init; }
 
+    /// <summary>Play the greedy policy (epsilon 0) every this many episodes and journal its reward (0 = never).</summary>
+    public int GreedyEvalEvery { get; init; } = 500;
+
+    /// <summary>
+    /// Before the campaign starts, search the best reward reachable under the initial reward model on the skeleton
+    /// (Exp. 1's yardstick; written to optimum.json in the run directory once, reused on resume).
+    /// </summary>
+    public bool OptimumSearch { get; init; }
+
     /// <summary>Parallel rollout generators on this node.</summary>
     public int Generators { get; init; } = 1;
 
@@ -119,6 +128,7 @@ public sealed record CampaignOptions
         Check(DftEvery >= 0, "dft_every", "must be >= 0 (0 = no DFT)");
         Check(DftBudget >= 0, "dft_budget", "must be >= 0");
         Check(Generators >= 1, "generators", "must be >= 1");
+        Check(GreedyEvalEvery >= 0, "greedy_eval_every", "must be >= 0 (0 = never)");
         Check(CrystalActors.Dft.Input.DftProtocol.Names.Contains(Dft.ProtocolName.ToLowerInvariant()), "dft.protocol_name",
             $"'{Dft.ProtocolName}' is not a protocol; valid: {string.Join(", ", CrystalActors.Dft.Input.DftProtocol.Names)}");
         Check(Epsilon.Start is >= 0 and <= 1 && Epsilon.End is >= 0 and <= 1, "epsilon", "start and end must be in [0, 1]");

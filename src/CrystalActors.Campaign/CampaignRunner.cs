@@ -32,6 +32,14 @@ public static class CampaignRunner
     public static async Task<CampaignReport?> RunAsync(CampaignOptions options, Topology topology, string? nodeName, IReadOnlyList<string>? roles,
         CancellationToken ct = default)
     {
+        if (options.OptimumSearch && Reporting.OptimumFile.TryRead(RunDirectory(options)) is null
+            && (roles is { Count: > 0 } ? roles : topology.Node(nodeName).Roles).Contains("campaign"))
+        {
+            Log.Information("Campaign {Name}: searching the best reward reachable under the reward model (optimum_search)", options.Name);
+            var o = FindOptimum(options, progress: m => Log.Debug("Optimum search: {Progress}", m));
+            Log.Information("Campaign {Name}: optimum reward {Reward:F4} for {Formula} (gap {Gap:F3} eV; {Evaluated} designs evaluated)",
+                options.Name, o.Reward, o.Formula, o.GapEv, o.Evaluated);
+        }
         var services = CreateServices(options, topology, out var finished);
         // The campaign roles exchange in-process messages: a node with any of them runs them all.
         var nodeRoles = roles is { Count: > 0 } ? roles : topology.Node(nodeName).Roles;
@@ -51,6 +59,20 @@ public static class CampaignRunner
             throw new InvalidOperationException($"actor {escalated.Task.Result.Address} failed past its restart limit: {escalated.Task.Result.Error.Message}", escalated.Task.Result.Error);
         ct.ThrowIfCancellationRequested();
         return await finished.Task.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The best reward reachable under the initial reward model on the (first) skeleton, by <see cref="OptimumSearch"/>;
+    /// written to optimum.json in the run directory, where the coordinator and the report find it.
+    /// </summary>
+    public static OptimumResult FindOptimum(CampaignOptions options, long maxClassAssignments = 200_000, Action<string>? progress = null)
+    {
+        var (_, tasks) = CampaignContext.LoadTasks(options);
+        using var model = BandGapModel.Load(options.RewardModel.Weights);
+        var gaps = new SkeletonGapModel(model, tasks[0], FidelityNames.Parse(options.RewardModel.Fidelity));
+        var result = OptimumSearch.Run(tasks[0], gaps.Gaps, options.RewardBeta, maxClassAssignments, seed: (int)options.Seed, progress: progress);
+        Reporting.OptimumFile.Write(RunDirectory(options), result);
+        return result;
     }
 
     /// <summary>One process, every role, in-process transport; state (journal, job table, content store) under the run directory.</summary>
@@ -175,6 +197,19 @@ public sealed class CampaignContext : IAsyncDisposable
         var run = CampaignRunner.RunDirectory(options);
         Directory.CreateDirectory(run);
         File.WriteAllText(Path.Combine(run, "config.json"), options.ToJson());
+        var (dataset, tasks) = LoadTasks(options);
+        var wanted = options.Skeleton.MaterialIds;
+        Log.Information("Campaign {Name}: {Count} skeleton(s) {Ids}, {Vocab} elements, target {Target} eV; outputs in {Run}",
+            options.Name, tasks.Count, string.Join(",", wanted), options.Vocabulary.Count, options.TargetGapEv, run);
+        return new CampaignContext
+        {
+            Options = options, Tasks = tasks, Skeletons = dataset, Store = new ContentStore(topology.ContentDir), RunDirectory = run,
+        };
+    }
+
+    /// <summary>The skeleton crystals of the config: their graphs (for the Q-network) and design tasks, in config order.</summary>
+    public static (TrajectoryDataset Skeletons, IReadOnlyList<DesignTask> Tasks) LoadTasks(CampaignOptions options)
+    {
         var wanted = options.Skeleton.MaterialIds.ToHashSet(StringComparer.Ordinal);
         var records = Mp20JsonlReader.Read(options.Skeleton.Data, bad => Log.Warning("{Error}", bad.Message))
             .Where(r => wanted.Contains(r.MaterialId)).ToList();
@@ -187,12 +222,7 @@ public sealed class CampaignContext : IAsyncDisposable
             throw new CampaignConfigException(options.SourcePath ?? "campaign",
                 $"skeleton {skipped[0].MaterialId} cannot be used: {skipped[0].Reason}");
         var tasks = records.Select(r => new DesignTask(Skeleton.FromStructure(r.Structure!, r.SpacegroupNumber ?? 1), options.Vocabulary, options.TargetGapEv)).ToList();
-        Log.Information("Campaign {Name}: {Count} skeleton(s) {Ids}, {Vocab} elements, target {Target} eV; outputs in {Run}",
-            options.Name, tasks.Count, string.Join(",", wanted), options.Vocabulary.Count, options.TargetGapEv, run);
-        return new CampaignContext
-        {
-            Options = options, Tasks = tasks, Skeletons = dataset, Store = new ContentStore(topology.ContentDir), RunDirectory = run,
-        };
+        return (dataset, tasks);
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;

@@ -22,11 +22,20 @@ public sealed record DftFinished(
 /// <summary>A model (policy, reward model, offline CQL checkpoint) got a new version in the content store.</summary>
 public sealed record ModelVersionRegistered(string Model, long Version, string Path, string Sha256) : CampaignEvent;
 
+/// <summary>
+/// The greedy policy (epsilon 0) was played from every breadth-first order of every skeleton after
+/// <paramref name="EnvironmentSteps"/> environment steps; rewards under the reward model of that moment.
+/// </summary>
+public sealed record GreedyEvaluated(
+    long Episode, long EnvironmentSteps, double MeanReward, double BestReward, string BestFormula, double? BestGapEv, long PolicyVersion) : CampaignEvent;
+
 /// <summary>What the campaign has done so far; immutable, rebuilt from events.</summary>
 public sealed record CampaignState
 {
     public long Episodes { get; init; }
     public long DftRequestedCount { get; init; }
+    /// <summary>Episode of the latest DFT request (0 = none): one request per window of dft_every episodes.</summary>
+    public long LastDftEpisode { get; init; }
     public long DftSucceeded { get; init; }
     public long DftFailed { get; init; }
     public ImmutableDictionary<string, DftRequested> InFlight { get; init; } = ImmutableDictionary<string, DftRequested>.Empty;
@@ -38,6 +47,7 @@ public sealed record CampaignState
     public double RewardSum { get; init; }
     public ImmutableList<double> RecentRewards { get; init; } = ImmutableList<double>.Empty;
     public ImmutableList<BestCrystal> Best { get; init; } = ImmutableList<BestCrystal>.Empty;
+    public ImmutableList<GreedyEvaluated> Greedy { get; init; } = ImmutableList<GreedyEvaluated>.Empty;
 
     public long DftInFlight => InFlight.Count;
     public long DftDone => DftSucceeded + DftFailed;
@@ -57,6 +67,7 @@ public sealed record CampaignState
         DftRequested r when !InFlight.ContainsKey(r.JobId) && !FinishedJobs.Contains(r.JobId) => this with
         {
             DftRequestedCount = DftRequestedCount + 1,
+            LastDftEpisode = Math.Max(LastDftEpisode, r.Episode),
             InFlight = InFlight.Add(r.JobId, r),
         },
         DftFinished f when InFlight.TryGetValue(f.JobId, out var request) => this with
@@ -73,6 +84,7 @@ public sealed record CampaignState
                 : Best,
         },
         ModelVersionRegistered m => this with { Models = Models.SetItem(m.Model, m) },
+        GreedyEvaluated g => this with { Greedy = Greedy.Add(g) },
         _ => this, // duplicates (a result applied twice, a request re-sent) change nothing
     };
 
@@ -112,9 +124,11 @@ public sealed record StopCriteria(long MaxEpisodes = 300, long DftBudget = 10, T
 public static class CampaignPolicy
 {
     /// <summary>
-    /// Every <paramref name="dftEvery"/> episodes, one crystal goes to DFT while the budget lasts
-    /// (requests in flight count against it). <paramref name="dftEvery"/> = 1 is the paper's Exp. 2.
+    /// One crystal per window of <paramref name="dftEvery"/> episodes goes to DFT while the budget lasts (requests in
+    /// flight count against it): episode k·N when it is eligible, else the first eligible episode after it, so that
+    /// a policy still making crystals with more than 5 elements (never worth a DFT call) defers the call rather than
+    /// skipping it. <paramref name="dftEvery"/> = 1 is the paper's Exp. 2.
     /// </summary>
-    public static bool ShouldRequestDft(CampaignState s, long episode, int dftEvery, long dftBudget) =>
-        dftEvery > 0 && episode % dftEvery == 0 && s.DftRequestedCount < dftBudget;
+    public static bool ShouldRequestDft(CampaignState s, long episode, int dftEvery, long dftBudget, bool eligible) =>
+        dftEvery > 0 && eligible && s.DftRequestedCount < dftBudget && episode / dftEvery > s.LastDftEpisode / dftEvery;
 }

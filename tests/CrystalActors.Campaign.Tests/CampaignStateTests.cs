@@ -67,15 +67,18 @@ public class CampaignStateTests
     }
 
     [Theory]
-    [InlineData(30, 30, 10, true)]
-    [InlineData(31, 30, 10, false)]
-    [InlineData(60, 30, 1, false)] // budget used
-    [InlineData(7, 1, 10, true)]   // Exp. 2: every episode
-    public void ShouldRequestDft_EveryNEpisodesWithinBudget(long episode, int every, long budget, bool expected)
+    [InlineData(30, 30, 10, 0, true, true)]
+    [InlineData(29, 30, 10, 0, true, false)]   // before the first boundary
+    [InlineData(31, 30, 10, 30, true, false)]  // this window already sent one
+    [InlineData(31, 30, 10, 0, true, true)]    // episode 30 had > 5 elements: the next eligible one goes
+    [InlineData(30, 30, 10, 0, false, false)]  // > 5 elements: never to DFT
+    [InlineData(60, 30, 1, 30, true, false)]   // budget used
+    [InlineData(7, 1, 10, 6, true, true)]      // Exp. 2: every episode
+    public void ShouldRequestDft_OnePerWindowOfNEpisodes_EligibleWithinBudget(long episode, int every, long budget, long lastRequest, bool eligible, bool expected)
     {
         var s = new CampaignState();
-        if (budget == 1) s = s.Apply(new DftRequested("j", 30, "X", "{}", null));
-        Assert.Equal(expected, CampaignPolicy.ShouldRequestDft(s, episode, every, budget));
+        if (lastRequest > 0) s = s.Apply(new DftRequested("j", lastRequest, "X", "{}", null));
+        Assert.Equal(expected, CampaignPolicy.ShouldRequestDft(s, episode, every, budget, eligible));
     }
 
     [Fact]

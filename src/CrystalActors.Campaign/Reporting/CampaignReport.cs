@@ -25,9 +25,11 @@ public sealed record CampaignReport(
     [property: JsonPropertyName("failure_classes")] IReadOnlyDictionary<string, int> FailureClasses,
     [property: JsonPropertyName("model_versions")] IReadOnlyDictionary<string, long> ModelVersions,
     [property: JsonPropertyName("best")] IReadOnlyList<BestCrystalReport> Best,
-    [property: JsonPropertyName("wall_seconds")] double WallSeconds)
+    [property: JsonPropertyName("wall_seconds")] double WallSeconds,
+    [property: JsonPropertyName("greedy")] GreedyReportSection? Greedy = null)
 {
-    public static CampaignReport From(string campaign, CampaignState s, string stopReason, double wallSeconds, string cifDirectory) => new(
+    public static CampaignReport From(string campaign, CampaignState s, string stopReason, double wallSeconds, string cifDirectory,
+        Design.OptimumResult? optimum = null) => new(
         campaign, stopReason, s.Episodes, s.DftRequestedCount, s.DftSucceeded, s.DftFailed,
         s.Episodes == 0 ? 0 : 100.0 * s.DftRequestedCount / s.Episodes,
         s.DftDone == 0 ? null : 100.0 * s.DftSucceeded / s.DftDone,
@@ -38,7 +40,7 @@ public sealed record CampaignReport(
         s.Models.ToDictionary(m => m.Key, m => m.Value.Version),
         s.Best.Select((b, i) => new BestCrystalReport(i + 1, b.Formula, b.Reward, b.PredictedGapEv, b.DftGapEv, b.Episode,
             Path.Combine(cifDirectory, $"{i + 1:D2}_{b.Formula}.cif"))).ToList(),
-        wallSeconds);
+        wallSeconds, GreedyReportSection.From(s, optimum));
 
     /// <summary>Writes report.json and one CIF per best crystal into <paramref name="directory"/>.</summary>
     public void Write(string directory, CampaignState s)
@@ -72,6 +74,59 @@ public sealed record CampaignReport(
             best.AddRow(b.Rank.ToString(), Markup.Escape(b.Formula), $"{b.Reward:F3}", b.PredictedGapEv is { } pg ? $"{pg:F3}" : "-",
                 b.DftGapEv is { } dg ? $"{dg:F3}" : "-", Markup.Escape(b.CifPath));
         console.Write(best);
+        if (Greedy is { } greedy)
+        {
+            var opt = greedy.OptimumReward is { } o ? FormattableString.Invariant($"; optimum under the reward model {o:F4} ({greedy.OptimumFormula})") : "";
+            var reached = greedy.StepsTo90PercentOfOptimum is { } st
+                ? FormattableString.Invariant($"; reached 90% of the optimum after {st} environment steps ({greedy.EpisodesTo90PercentOfOptimum} episodes)")
+                : greedy.OptimumReward is null ? "" : "; has not reached 90% of the optimum";
+            console.MarkupLine(Markup.Escape(FormattableString.Invariant(
+                $"Greedy policy: final mean reward {greedy.FinalMeanReward:F4}, best {greedy.BestMeanReward:F4} ({greedy.Evaluations} evaluations){opt}{reached}")));
+        }
+    }
+}
+
+/// <summary>How the greedy policy did (Exp. 1's acceptance): last and best mean reward, and when it first reached 90% of the optimum.</summary>
+public sealed record GreedyReportSection(
+    [property: JsonPropertyName("evaluations")] int Evaluations,
+    [property: JsonPropertyName("final_mean_reward")] double FinalMeanReward,
+    [property: JsonPropertyName("final_best_formula")] string FinalBestFormula,
+    [property: JsonPropertyName("best_mean_reward")] double BestMeanReward,
+    [property: JsonPropertyName("optimum_reward")] double? OptimumReward,
+    [property: JsonPropertyName("optimum_formula")] string? OptimumFormula,
+    [property: JsonPropertyName("optimum_gap_ev")] double? OptimumGapEv,
+    [property: JsonPropertyName("steps_to_90pct_of_optimum")] long? StepsTo90PercentOfOptimum,
+    [property: JsonPropertyName("episodes_to_90pct_of_optimum")] long? EpisodesTo90PercentOfOptimum)
+{
+    public static GreedyReportSection? From(CampaignState s, Design.OptimumResult? optimum)
+    {
+        if (s.Greedy.Count == 0) return null;
+        var first = optimum is null ? null : s.Greedy.FirstOrDefault(g => g.MeanReward >= 0.9 * optimum.Reward);
+        return new GreedyReportSection(s.Greedy.Count, s.Greedy[^1].MeanReward, s.Greedy[^1].BestFormula, s.Greedy.Max(g => g.MeanReward),
+            optimum?.Reward, optimum?.Formula, optimum?.GapEv, first?.EnvironmentSteps, first?.Episode);
+    }
+}
+
+/// <summary>optimum.json in a run directory: the result of <see cref="Design.OptimumSearch"/>.</summary>
+public static class OptimumFile
+{
+    public const string FileName = "optimum.json";
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    public static void Write(string runDirectory, Design.OptimumResult result)
+    {
+        Directory.CreateDirectory(runDirectory);
+        var path = Path.Combine(runDirectory, FileName);
+        File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(result, Json));
+        File.Move(path + ".tmp", path, overwrite: true);
+    }
+
+    public static Design.OptimumResult? TryRead(string runDirectory)
+    {
+        var path = Path.Combine(runDirectory, FileName);
+        if (!File.Exists(path)) return null;
+        try { return JsonSerializer.Deserialize<Design.OptimumResult>(File.ReadAllText(path), Json); }
+        catch (JsonException e) { throw new InvalidDataException($"{path}: not an optimum file ({e.Message})", e); }
     }
 }
 

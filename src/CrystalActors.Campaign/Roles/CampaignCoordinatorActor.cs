@@ -27,6 +27,8 @@ public sealed class CampaignCoordinatorActor(
     private ScalarLog? _scalars;
     private int _pendingFineTunes;
     private TimeSpan? _stopSeenAt;
+    private Design.OptimumResult? _optimum;
+    private double _epsilon = double.NaN;
 
     /// <summary>How long a stopping campaign waits for fine-tuning rounds still running.</summary>
     private static readonly TimeSpan FineTuneGrace = TimeSpan.FromMinutes(2);
@@ -41,6 +43,7 @@ public sealed class CampaignCoordinatorActor(
             CampaignJournal.Apply, CampaignJournal.Serialize, CampaignJournal.Deserialize);
         var s = _campaign.Recover();
         _scalars = new ScalarLog(Path.Combine(runDirectory, "scalars.csv"));
+        _optimum = Reporting.OptimumFile.TryRead(runDirectory);
         if (s.Episodes > 0)
             Log.Information("Campaign {Name}: resuming after episode {Episodes} ({Dft} DFT requested, {InFlight} in flight)",
                 options.Name, s.Episodes, s.DftRequestedCount, s.DftInFlight);
@@ -66,6 +69,7 @@ public sealed class CampaignCoordinatorActor(
         switch (message)
         {
             case EpisodesPlayed batch when _generating:
+                _epsilon = batch.Epsilon;
                 OnEpisodes(batch);
                 break;
             case PolicyPublished p:
@@ -77,6 +81,9 @@ public sealed class CampaignCoordinatorActor(
                 break;
             case CheckpointWritten c:
                 Persist(new ModelVersionRegistered(c.Model, c.Version, c.Path, c.Sha256));
+                break;
+            case GreedyReport g:
+                OnGreedy(g);
                 break;
             case LearnerProgress lp:
                 _learnerSteps = lp.Steps;
@@ -106,8 +113,8 @@ public sealed class CampaignCoordinatorActor(
                 new EpisodeCompleted(n, batch.Generator, structure.Composition.ReducedFormula, batch.Rewards[i], batch.PredictedGapsEv[i],
                     played.PolicyVersion, batch.RewardModelVersion, json),
             };
-            bool toDft = CampaignPolicy.ShouldRequestDft(s, n, options.DftEvery, options.DftBudget)
-                         && played.Episode.DistinctElements <= Design.OnlineReward.MaxDistinctElements;
+            bool toDft = CampaignPolicy.ShouldRequestDft(s, n, options.DftEvery, options.DftBudget,
+                eligible: played.Episode.DistinctElements <= Design.OnlineReward.MaxDistinctElements);
             string jobId = $"{options.Name}-e{n}";
             if (toDft) events.Add(new DftRequested(jobId, n, structure.Composition.ReducedFormula, json, batch.PredictedGapsEv[i]));
             Persist(events.ToArray());
@@ -119,6 +126,17 @@ public sealed class CampaignCoordinatorActor(
             }
             if (n >= options.Episodes) StopGenerating();
         }
+    }
+
+    private void OnGreedy(GreedyReport g)
+    {
+        var e = new GreedyEvaluated(State.Episodes, g.EnvironmentSteps, g.MeanReward, g.BestReward, g.BestFormula, g.BestGapEv, g.PolicyVersion);
+        Persist(e);
+        _scalars!.Write(State.Episodes, "greedy/mean_reward", g.MeanReward);
+        _scalars.Write(State.Episodes, "greedy/best_reward", g.BestReward);
+        var optimum = _optimum is { } o ? FormattableString.Invariant($" ({100 * g.MeanReward / o.Reward:F1}% of the optimum {o.Reward:F4}, {o.Formula})") : "";
+        Log.Information("Campaign {Name}: greedy policy v{Version} after {Steps} steps: mean reward {Mean:F4}, best {Best:F4} ({Formula}){Optimum}",
+            options.Name, g.PolicyVersion, g.EnvironmentSteps, g.MeanReward, g.BestReward, g.BestFormula, optimum);
     }
 
     /// <summary>Applies every finished DFT job of the job table to the campaign, exactly once.</summary>
@@ -180,7 +198,7 @@ public sealed class CampaignCoordinatorActor(
         // Let the last DFT results reach the reward model, within a grace period.
         _stopSeenAt ??= _clock.Elapsed;
         if (_pendingFineTunes > 0 && !wallTime && _clock.Elapsed - _stopSeenAt < FineTuneGrace) return;
-        var report = CampaignReport.From(options.Name, s, reason, _clock.Elapsed.TotalSeconds, Path.Combine(runDirectory, "best"));
+        var report = CampaignReport.From(options.Name, s, reason, _clock.Elapsed.TotalSeconds, Path.Combine(runDirectory, "best"), _optimum);
         report.Write(runDirectory, s);
         if (s.Models.TryGetValue("policy", out var policy) && File.Exists(policy.Path))
             File.Copy(policy.Path, Path.Combine(runDirectory, "policy.safetensors"), overwrite: true); // Exp. 4 starts from it
@@ -191,7 +209,7 @@ public sealed class CampaignCoordinatorActor(
     private void Progress()
     {
         var s = State;
-        double eps = options.Epsilon.Schedule.At(_learnerSteps);
+        double eps = _epsilon;
         Log.Information("Campaign {Name}: episode {Episodes}/{Max}, epsilon {Eps:F3}, mean reward (last 100) {Reward:F3}, DFT in flight {InFlight}, done {Done}, failed {Failed}, models {Models}",
             options.Name, s.Episodes, options.Episodes, eps, s.MeanRecentReward, s.DftInFlight, s.DftSucceeded, s.DftFailed,
             string.Join(" ", s.Models.Select(m => $"{m.Key}=v{m.Value.Version}")));

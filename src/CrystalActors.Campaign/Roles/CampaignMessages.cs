@@ -19,7 +19,11 @@ public sealed record PredictGaps(IReadOnlyList<Structure> Structures);
 public sealed record GapPredictions(double[] GapsEv, long Version);
 
 /// <summary>Generator → learner and coordinator: finished episodes with their terminal rewards.</summary>
-public sealed record EpisodesPlayed(string Generator, IReadOnlyList<PlayedEpisode> Episodes, double[] Rewards, double?[] PredictedGapsEv, long RewardModelVersion);
+public sealed record EpisodesPlayed(string Generator, IReadOnlyList<PlayedEpisode> Episodes, double[] Rewards, double?[] PredictedGapsEv, long RewardModelVersion,
+    double Epsilon = 0, long EnvironmentSteps = 0);
+
+/// <summary>Generator → coordinator: how the greedy policy does now (see <see cref="GreedyEvaluated"/>).</summary>
+public sealed record GreedyReport(long EnvironmentSteps, double MeanReward, double BestReward, string BestFormula, double? BestGapEv, long PolicyVersion);
 
 /// <summary>Learner → generators: new policy weights in the content store.</summary>
 public sealed record PolicyPublished(long Version, string Path, string Sha256);

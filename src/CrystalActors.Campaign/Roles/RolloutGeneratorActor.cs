@@ -17,6 +17,8 @@ public sealed class RolloutGeneratorActor(
     string? initialPolicy) : IActor
 {
     private const int EpisodesPerBatch = 8;
+    private const string GreedyEvaluator = "gen-0";
+    private long _sinceGreedy;
     private DqnPolicy? _policy;
     private Random _rng = new(seed);
     private bool _stopped;
@@ -53,13 +55,33 @@ public sealed class RolloutGeneratorActor(
     private async Task PlayAsync()
     {
         var schedule = options.Epsilon.Schedule;
-        double epsilon = schedule.At(globalSteps());
+        long stepsBefore = globalSteps();
+        double epsilon = schedule.At(stepsBefore);
         var crystals = Enumerable.Range(0, EpisodesPerBatch).Select(_ => _rng.Next(tasks.Count)).ToArray();
         var orders = crystals.Select(_ => _rng.Next(5)).ToArray();
         var played = EpisodeRunner.Play(_policy!, tasks, crystals, orders, epsilon, _rng);
         countSteps(played.Sum(p => p.Steps.Count));
 
-        // Crystals with too many elements are penalised without asking the reward model.
+        var (rewards, gaps, rewardVersion) = await RewardsAsync(played).ConfigureAwait(false);
+        var batch = new EpisodesPlayed(name, played, rewards, gaps, rewardVersion, epsilon, globalSteps());
+        learner()?.TryTell(batch);
+        var c = coordinator();
+        if (c is not null) await c.TellAsync(batch).ConfigureAwait(false);
+        if (++_batches % 25 == 0)
+            Log.Debug("Generator {Name}: {Batches} batches, epsilon {Epsilon:F3}, policy v{Version}", name, _batches, epsilon, _policy!.Version);
+
+        // One generator measures the greedy policy now and then (Exp. 1: does it reach the optimum?).
+        _sinceGreedy += played.Count;
+        if (name == GreedyEvaluator && options.GreedyEvalEvery > 0 && _sinceGreedy >= options.GreedyEvalEvery && c is not null)
+        {
+            _sinceGreedy = 0;
+            await c.TellAsync(await EvaluateGreedyAsync().ConfigureAwait(false)).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Terminal rewards: the penalty for more than 5 elements (no need to ask), else the reward model's gap.</summary>
+    private async Task<(double[] Rewards, double?[] Gaps, long Version)> RewardsAsync(IReadOnlyList<PlayedEpisode> played)
+    {
         var valid = played.Select((p, i) => (p, i)).Where(x => x.p.Episode.DistinctElements <= OnlineReward.MaxDistinctElements).ToArray();
         var gaps = new double?[played.Count];
         long rewardVersion = 0;
@@ -71,12 +93,25 @@ public sealed class RolloutGeneratorActor(
             for (int k = 0; k < valid.Length; k++) gaps[valid[k].i] = reply.GapsEv[k];
         }
         var rewards = played.Select((p, i) => OnlineReward.Terminal(p.Episode.DistinctElements, gaps[i], false, options.TargetGapEv, options.RewardBeta)).ToArray();
-        var batch = new EpisodesPlayed(name, played, rewards, gaps, rewardVersion);
-        learner()?.TryTell(batch);
-        var c = coordinator();
-        if (c is not null) await c.TellAsync(batch).ConfigureAwait(false);
-        if (++_batches % 25 == 0)
-            Log.Debug("Generator {Name}: {Batches} batches, epsilon {Epsilon:F3}, policy v{Version}", name, _batches, epsilon, _policy!.Version);
+        return (rewards, gaps, rewardVersion);
+    }
+
+    /// <summary>The greedy policy (epsilon 0) from every breadth-first order of every skeleton.</summary>
+    private async Task<GreedyReport> EvaluateGreedyAsync()
+    {
+        var crystals = new List<int>();
+        var orders = new List<int>();
+        for (int t = 0; t < tasks.Count; t++)
+            for (int o = 0; o < tasks[t].Skeleton.BreadthFirstOrders().Count; o++)
+            {
+                crystals.Add(t);
+                orders.Add(o);
+            }
+        var played = EpisodeRunner.Play(_policy!, tasks, crystals, orders, epsilon: 0, _rng);
+        var (rewards, gaps, _) = await RewardsAsync(played).ConfigureAwait(false);
+        int best = Array.IndexOf(rewards, rewards.Max());
+        return new GreedyReport(globalSteps(), rewards.Average(), rewards[best],
+            played[best].Episode.ToStructure().Composition.ReducedFormula, gaps[best], _policy!.Version);
     }
 
     public Task StoppingAsync(IReadOnlyList<object> undelivered, ActorContext context)

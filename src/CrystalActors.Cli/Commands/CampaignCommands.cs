@@ -58,7 +58,29 @@ public static class CampaignCommands
             Console.WriteLine(a);
             return a.Lost == 0 && a.Duplicated == 0 ? 0 : 1;
         });
+        var optConfig = new Option<FileInfo>("--config") { Description = "Campaign file (its skeleton, vocabulary, target, beta and reward model).", Required = true };
+        var maxAssign = new Option<long>("--max-class-assignments") { Description = "Exhaustive over site-class assignments up to this many, else a seeded sample of this many.", DefaultValueFactory = _ => 200_000 };
+        var optimum = new Command("optimum", "Search the best reward reachable under the reward model on the campaign's skeleton (Exp. 1's yardstick); writes optimum.json to the run directory.");
+        optimum.Options.Add(optConfig);
+        optimum.Options.Add(maxAssign);
+        optimum.SetAction(p =>
+        {
+            CampaignOptions options;
+            try { options = CampaignOptions.Load(p.GetValue(optConfig)!.FullName); }
+            catch (CampaignConfigException e)
+            {
+                Log.Error("{Message}", e.Message);
+                return 2;
+            }
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            var r = CampaignRunner.FindOptimum(options, p.GetValue(maxAssign), m => Log.Information("{Progress}", m));
+            Console.WriteLine(FormattableString.Invariant(
+                $"optimum reward={r.Reward:F6} gap_ev={r.GapEv:F4} formula={r.Formula} species={string.Join(" ", r.Species)} site_classes={r.SiteClasses} class_assignments={r.ClassAssignments} exhaustive={r.ExhaustiveOverClasses} evaluated={r.Evaluated} seconds={sw.Elapsed.TotalSeconds:F0}"));
+            Console.WriteLine($"written: {Path.Combine(CampaignRunner.RunDirectory(options), Campaign.Reporting.OptimumFile.FileName)}");
+            return 0;
+        });
         var command = new Command("campaign", "Online active-learning campaigns.");
+        command.Subcommands.Add(optimum);
         command.Subcommands.Add(run);
         command.Subcommands.Add(audit);
         return command;

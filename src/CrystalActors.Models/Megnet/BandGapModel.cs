@@ -176,7 +176,7 @@ public sealed class BandGapModel : IDisposable
             gaps[i] = Math.Max(0.0, rawEv[i]);
         }
         if (negative > 0)
-            Log.Information("Band-gap model v{Version}: clipped {Negative} of {Count} negative predictions to 0 eV", version, negative, rawEv.Length);
+            Log.Debug("Band-gap model v{Version}: clipped {Negative} of {Count} negative predictions to 0 eV", version, negative, rawEv.Length);
         return new BandGapPrediction(gaps, rawEv, negative, version);
     }
 
