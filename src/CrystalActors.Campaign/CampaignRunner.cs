@@ -25,13 +25,19 @@ namespace CrystalActors.Campaign;
 /// </summary>
 public static class CampaignRunner
 {
+    /// <summary>Episode batches the learner may have queued: generators wait beyond it, so they never run far ahead of learning.</summary>
+    public const int LearnerMailbox = 4;
+
     /// <summary>Roles a campaign adds to the built-in coordinator and dft-worker.</summary>
     public static readonly string[] CampaignRoleNames = ["campaign", "learner", "rollout", "reward-model", "fine-tuner", "relaxer", "offline-cql"];
 
     /// <summary>Runs the campaign on this node until it stops; returns its report (null on a node without the campaign role).</summary>
+    /// <param name="onProgress">Called every second with the campaign's progress (for a live display).</param>
     public static async Task<CampaignReport?> RunAsync(CampaignOptions options, Topology topology, string? nodeName, IReadOnlyList<string>? roles,
-        CancellationToken ct = default)
+        CancellationToken ct = default, Action<CampaignProgress>? onProgress = null)
     {
+        Torch.Torch.NumThreads = options.TorchThreads;
+        Torch.Torch.UseCachingCpuAllocator(1L << 30);
         if (options.OptimumSearch && Reporting.OptimumFile.TryRead(RunDirectory(options)) is null
             && (roles is { Count: > 0 } ? roles : topology.Node(nodeName).Roles).Contains("campaign"))
         {
@@ -40,7 +46,7 @@ public static class CampaignRunner
             Log.Information("Campaign {Name}: optimum reward {Reward:F4} for {Formula} (gap {Gap:F3} eV; {Evaluated} designs evaluated)",
                 options.Name, o.Reward, o.Formula, o.GapEv, o.Evaluated);
         }
-        var services = CreateServices(options, topology, out var finished);
+        var services = CreateServices(options, topology, out var finished, onProgress);
         // The campaign roles exchange in-process messages: a node with any of them runs them all.
         var nodeRoles = roles is { Count: > 0 } ? roles : topology.Node(nodeName).Roles;
         if (nodeRoles.Any(CampaignRoleNames.Contains))
@@ -87,7 +93,8 @@ public static class CampaignRunner
     /// <summary>The campaign's run directory: journal (in the topology's state dir), content store, report, CIF files.</summary>
     public static string RunDirectory(CampaignOptions options) => Path.GetFullPath(Path.Combine(options.OutputRoot, options.Name));
 
-    public static NodeServices CreateServices(CampaignOptions options, Topology topology, out TaskCompletionSource<CampaignReport> finished)
+    public static NodeServices CreateServices(CampaignOptions options, Topology topology, out TaskCompletionSource<CampaignReport> finished,
+        Action<CampaignProgress>? onProgress = null)
     {
         var done = new TaskCompletionSource<CampaignReport>(TaskCreationOptions.RunContinuationsAsynchronously);
         finished = done;
@@ -108,7 +115,7 @@ public static class CampaignRunner
             var c = Shared(ctx);
             var roles = c.Roles(ctx.Actors);
             ctx.Actors.Spawn(new ActorAddress("campaign", "coordinator"),
-                () => new CampaignCoordinatorActor(options, c.RunDirectory, () => new ClusterDatabase(topology.DatabasePath), roles, done));
+                () => new CampaignCoordinatorActor(options, c.RunDirectory, () => new ClusterDatabase(topology.DatabasePath), roles, done, onProgress));
             return Task.FromResult<IAsyncDisposable>(c);
         };
         services.Roles["learner"] = ctx =>
@@ -116,7 +123,8 @@ public static class CampaignRunner
             var c = Shared(ctx);
             ctx.Actors.Spawn(new ActorAddress("learner", "dqn"), () => new LearnerActor(c.Skeletons, c.Tasks[0].VocabularyActions, options, c.Store,
                 () => ctx.Actors.LookupRole("rollout"), () => ctx.Actors.Lookup("campaign", "coordinator"),
-                steps => ctx.Actors.Lookup("campaign", "coordinator")?.TryTell(new LearnerProgress(steps)), options.InitialPolicy));
+                steps => ctx.Actors.Lookup("campaign", "coordinator")?.TryTell(new LearnerProgress(steps)), options.InitialPolicy),
+                new ActorOptions { MailboxCapacity = LearnerMailbox });
             return Task.FromResult<IAsyncDisposable>(c);
         };
         services.Roles["rollout"] = ctx =>
@@ -142,6 +150,7 @@ public static class CampaignRunner
         services.Roles["fine-tuner"] = ctx =>
         {
             var c = Shared(ctx);
+            if (options.RewardModel.FinetuneSteps == 0) return Task.FromResult<IAsyncDisposable>(c); // Exp. 1: the reward model stays fixed
             var tune = new FineTuneOptions
             {
                 Steps = options.RewardModel.FinetuneSteps, LearningRate = options.RewardModel.FinetuneLr,

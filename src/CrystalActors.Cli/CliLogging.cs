@@ -16,6 +16,26 @@ public static class CliLogging
         Recursive = true,
     };
 
+    private static LogEventLevel _level = LogEventLevel.Information;
+
+    /// <summary>
+    /// For a live display on the terminal: full logging goes to <paramref name="file"/>, and only warnings and errors
+    /// still reach the console (stderr).
+    /// </summary>
+    public static void ToFileForLiveDisplay(string file)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
+        var previous = Log.Logger;
+        Log.Logger = new LoggerConfiguration()
+            .MinimumLevel.Is(_level)
+            .Enrich.WithProperty("pid", Environment.ProcessId)
+            .WriteTo.Console(restrictedToMinimumLevel: LogEventLevel.Warning, standardErrorFromLevel: LogEventLevel.Verbose,
+                outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}")
+            .WriteTo.File(file, outputTemplate: "[{Timestamp:yyyy-MM-dd HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}", shared: true)
+            .CreateLogger();
+        (previous as IDisposable)?.Dispose();
+    }
+
     public static void Configure(ParseResult parse)
     {
         var level = parse.GetValue(VerboseOption) ? LogEventLevel.Debug : LogEventLevel.Information;
@@ -32,5 +52,6 @@ public static class CliLogging
         if (Environment.GetEnvironmentVariable("CRYSTAL_ACTORS_LOG_FILE") is { Length: > 0 } file)
             config = config.WriteTo.File(file, rollingInterval: RollingInterval.Day, shared: true);
         Log.Logger = config.CreateLogger();
+        _level = level;
     }
 }

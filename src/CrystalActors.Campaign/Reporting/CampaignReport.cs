@@ -86,6 +86,18 @@ public sealed record CampaignReport(
     }
 }
 
+/// <summary>What a live progress display shows, sent by the coordinator every second.</summary>
+public sealed record CampaignProgress(
+    string Campaign, long Episodes, long MaxEpisodes, double Epsilon, double MeanRewardLast100,
+    long DftInFlight, long DftSucceeded, long DftFailed, long DftBudget, IReadOnlyDictionary<string, long> ModelVersions,
+    double? GreedyMeanReward, TimeSpan Elapsed)
+{
+    public static CampaignProgress From(CampaignOptions options, CampaignState s, double epsilon, TimeSpan elapsed) => new(
+        options.Name, s.Episodes, options.Episodes, epsilon, s.MeanRecentReward, s.DftInFlight, s.DftSucceeded, s.DftFailed,
+        options.DftEvery == 0 ? 0 : options.DftBudget, s.Models.ToDictionary(m => m.Key, m => m.Value.Version),
+        s.Greedy.Count == 0 ? null : s.Greedy[^1].MeanReward, elapsed);
+}
+
 /// <summary>How the greedy policy did (Exp. 1's acceptance): last and best mean reward, and when it first reached 90% of the optimum.</summary>
 public sealed record GreedyReportSection(
     [property: JsonPropertyName("evaluations")] int Evaluations,

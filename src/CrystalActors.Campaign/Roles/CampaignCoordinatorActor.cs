@@ -15,7 +15,8 @@ namespace CrystalActors.Campaign.Roles;
 /// <see cref="CampaignPolicy"/>; this class only receives, persists and sends.
 /// </summary>
 public sealed class CampaignCoordinatorActor(
-    CampaignOptions options, string runDirectory, Func<ClusterDatabase> openDatabase, CampaignRoles roles, TaskCompletionSource<CampaignReport> finished)
+    CampaignOptions options, string runDirectory, Func<ClusterDatabase> openDatabase, CampaignRoles roles, TaskCompletionSource<CampaignReport> finished,
+    Action<CampaignProgress>? onProgress = null)
     : IActor
 {
     private ClusterDatabase? _db;
@@ -24,7 +25,7 @@ public sealed class CampaignCoordinatorActor(
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private bool _generating = true;
     private long _learnerSteps;
-    private ScalarLog? _scalars;
+    private CampaignScalars? _scalars;
     private int _pendingFineTunes;
     private TimeSpan? _stopSeenAt;
     private Design.OptimumResult? _optimum;
@@ -42,7 +43,7 @@ public sealed class CampaignCoordinatorActor(
         _campaign = new PersistentEntity<CampaignState>(new EventJournal(_db), CampaignJournal.Entity, new CampaignState(),
             CampaignJournal.Apply, CampaignJournal.Serialize, CampaignJournal.Deserialize);
         var s = _campaign.Recover();
-        _scalars = new ScalarLog(Path.Combine(runDirectory, "scalars.csv"));
+        _scalars = new CampaignScalars(runDirectory);
         _optimum = Reporting.OptimumFile.TryRead(runDirectory);
         if (s.Episodes > 0)
             Log.Information("Campaign {Name}: resuming after episode {Episodes} ({Dft} DFT requested, {InFlight} in flight)",
@@ -90,6 +91,7 @@ public sealed class CampaignCoordinatorActor(
                 break;
             case Tick { Name: "reconcile" }:
                 Reconcile();
+                onProgress?.Invoke(CampaignProgress.From(options, State, _epsilon, _clock.Elapsed));
                 break;
             case Tick { Name: "progress" }:
                 Progress();
@@ -121,7 +123,7 @@ public sealed class CampaignCoordinatorActor(
             _scalars!.Write(n, "charts/episode_reward", batch.Rewards[i]);
             if (toDft)
             {
-                roles.Learner()?.TryTell(new EpisodeForDft(n, played));
+                TellLearner(new EpisodeForDft(n, played));
                 roles.Relaxer()?.TryTell(new RelaxAndCompute(jobId, n, json));
             }
             if (n >= options.Episodes) StopGenerating();
@@ -160,7 +162,7 @@ public sealed class CampaignCoordinatorActor(
             var structure = Mp20JsonlReader.ParseLine(request.StructureJson, "campaign journal").Structure!;
             int distinct = structure.Composition.Elements.Count;
             double reward = Design.OnlineReward.Terminal(distinct, result?.BandGapEv, !ok, options.TargetGapEv, options.RewardBeta);
-            roles.Learner()?.TryTell(new DftReward(request.Episode, reward));
+            TellLearner(new DftReward(request.Episode, reward));
             _scalars!.Write(State.Episodes, "dft/gap_ev", result?.BandGapEv ?? double.NaN);
             Log.Information("Campaign: DFT {Job} {Formula}: {Outcome} (predicted {Pred:F3} eV), reward {Reward:F3}",
                 request.JobId, request.Formula, ok ? $"gap {result!.BandGapEv:F3} eV" : $"failed ({finishedEvent.FailureClass})", request.PredictedGapEv ?? double.NaN, reward);
@@ -170,6 +172,13 @@ public sealed class CampaignCoordinatorActor(
                 tuner.TryTell(new DftSample(request.JobId, request.StructureJson, result!.BandGapEv!.Value));
             }
         }
+    }
+
+    /// <summary>The learner's mailbox is small (it paces the generators): a message that does not fit waits for room.</summary>
+    private void TellLearner(object message)
+    {
+        var learner = roles.Learner();
+        if (learner is not null && !learner.TryTell(message)) _ = learner.TellAsync(message).AsTask();
     }
 
     private void Persist(params CampaignEvent[] events)
@@ -215,6 +224,7 @@ public sealed class CampaignCoordinatorActor(
             string.Join(" ", s.Models.Select(m => $"{m.Key}=v{m.Value.Version}")));
         _scalars!.Write(s.Episodes, "charts/mean_reward_last100", s.MeanRecentReward);
         _scalars.Write(s.Episodes, "charts/epsilon", eps);
+        _scalars.Flush();
     }
 
     public Task StoppingAsync(IReadOnlyList<object> undelivered, ActorContext context)
@@ -233,21 +243,38 @@ public sealed record CampaignRoles(
 /// <summary>Learner → coordinator: gradient steps so far (drives the epsilon shown in progress).</summary>
 public sealed record LearnerProgress(long Steps);
 
-/// <summary>Scalars as CSV (step, tag, value), one file per run; TensorBoard-style tags.</summary>
-public sealed class ScalarLog : IDisposable
+/// <summary>
+/// The campaign's scalars, by tag (charts/episode_reward, dft/gap_ev, greedy/mean_reward, ...): long-form CSV
+/// (wall_time, step, tag, value) for pandas, and TensorBoard event files under tensorboard/ for `tensorboard --logdir`.
+/// Both append across restarts.
+/// </summary>
+public sealed class CampaignScalars : IDisposable
 {
     private readonly StreamWriter _writer;
+    private readonly CrystalActors.Learning.Offline.TensorBoardWriter _tensorboard;
 
-    public ScalarLog(string path)
+    public CampaignScalars(string runDirectory)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        Directory.CreateDirectory(runDirectory);
+        var path = Path.Combine(runDirectory, "scalars.csv");
         bool exists = File.Exists(path);
         _writer = new StreamWriter(path, append: true) { AutoFlush = true };
         if (!exists) _writer.WriteLine("wall_time,step,tag,value");
+        _tensorboard = new CrystalActors.Learning.Offline.TensorBoardWriter(Path.Combine(runDirectory, "tensorboard"));
     }
 
-    public void Write(long step, string tag, double value) =>
+    public void Write(long step, string tag, double value)
+    {
         _writer.WriteLine(FormattableString.Invariant($"{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0:F3},{step},{tag},{value:G8}"));
+        if (double.IsFinite(value)) _tensorboard.AddScalar(tag, value, step);
+    }
 
-    public void Dispose() => _writer.Dispose();
+    /// <summary>Flushes the TensorBoard file (called every progress tick: a killed node loses at most that much).</summary>
+    public void Flush() => _tensorboard.Flush();
+
+    public void Dispose()
+    {
+        _writer.Dispose();
+        _tensorboard.Dispose();
+    }
 }

@@ -51,12 +51,21 @@ public sealed class OfflineCqlActor(CampaignOptions options, string runDirectory
                 break;
             case TrainChunk when !_stopped:
                 LossTerms terms = default;
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 for (int i = 0; i < StepsPerChunk; i++)
                 {
                     terms = _trainer!.TrainStep();
                     if (_trainer.Step % options.OfflineCql.CheckpointEvery == 0) await CheckpointAsync(terms).ConfigureAwait(false);
                 }
-                context.Self.TryTell(TrainChunk.Instance);
+                // duty_cycle < 1 leaves the cores to the online loop and pw.x the rest of the time.
+                double duty = options.OfflineCql.DutyCycle;
+                var pause = duty >= 1 ? TimeSpan.Zero : System.Diagnostics.Stopwatch.GetElapsedTime(started) * ((1 - duty) / duty);
+                if (pause <= TimeSpan.Zero) context.Self.TryTell(TrainChunk.Instance);
+                else
+                {
+                    var self = context.Self;
+                    _ = Task.Delay(pause).ContinueWith(_ => self.TryTell(TrainChunk.Instance), TaskScheduler.Default);
+                }
                 break;
         }
     }

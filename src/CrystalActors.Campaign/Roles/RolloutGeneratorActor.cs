@@ -64,7 +64,9 @@ public sealed class RolloutGeneratorActor(
 
         var (rewards, gaps, rewardVersion) = await RewardsAsync(played).ConfigureAwait(false);
         var batch = new EpisodesPlayed(name, played, rewards, gaps, rewardVersion, epsilon, globalSteps());
-        learner()?.TryTell(batch);
+        // The learner's small mailbox paces the generators: they run at most a few batches ahead of learning, so that
+        // the epsilon schedule (driven by environment steps) and the gradient steps per episode hold as configured.
+        if (learner() is { } l) await l.TellAsync(batch).ConfigureAwait(false);
         var c = coordinator();
         if (c is not null) await c.TellAsync(batch).ConfigureAwait(false);
         if (++_batches % 25 == 0)

@@ -1,10 +1,32 @@
 using System.CommandLine;
 using CrystalActors.Campaign;
+using CrystalActors.Campaign.Reporting;
 using CrystalActors.Runtime.Hosting;
 using Serilog;
 using Spectre.Console;
 
 namespace CrystalActors.Cli.Commands;
+
+/// <summary>The live progress table of `campaign run` on a terminal.</summary>
+internal static class ProgressView
+{
+    public static Spectre.Console.Rendering.IRenderable Render(CampaignProgress? p)
+    {
+        if (p is null) return new Markup("[grey]starting the campaign roles...[/]");
+        var t = new Table { Title = new TableTitle($"Campaign {Markup.Escape(p.Campaign)} ({p.Elapsed:hh\\:mm\\:ss})") };
+        t.AddColumn("episodes");
+        t.AddColumn("epsilon");
+        t.AddColumn("mean reward (last 100)");
+        t.AddColumn("greedy reward");
+        t.AddColumn("DFT in flight / done / failed (budget)");
+        t.AddColumn("models");
+        t.AddRow($"{p.Episodes}/{p.MaxEpisodes}", FormattableString.Invariant($"{p.Epsilon:F3}"), FormattableString.Invariant($"{p.MeanRewardLast100:F3}"),
+            p.GreedyMeanReward is { } g ? FormattableString.Invariant($"{g:F3}") : "-",
+            $"{p.DftInFlight} / {p.DftSucceeded} / {p.DftFailed} ({p.DftBudget})",
+            Markup.Escape(string.Join(" ", p.ModelVersions.OrderBy(m => m.Key).Select(m => $"{m.Key} v{m.Value}"))));
+        return t;
+    }
+}
 
 /// <summary>`crystal-actors campaign run`: the online active-learning campaign (the main job of run-node.sh).</summary>
 public static class CampaignCommands
@@ -33,7 +55,29 @@ public static class CampaignCommands
             }
             topo = topo with { Executor = new ExecutorSpec("dft", options.Dft.PseudoDir) };
             var roleList = p.GetValue(roles)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            var report = await CampaignRunner.RunAsync(options, topo, p.GetValue(node), roleList, ct);
+            CampaignReport? report;
+            bool live = !Console.IsOutputRedirected && !Console.IsErrorRedirected && AnsiConsole.Profile.Capabilities.Interactive
+                        && Environment.GetEnvironmentVariable("CRYSTAL_ACTORS_NO_LIVE") is null;
+            if (live)
+            {
+                // A live table on the terminal; the log goes to campaign.log in the run directory.
+                var logFile = Path.Combine(CampaignRunner.RunDirectory(options), "campaign.log");
+                CliLogging.ToFileForLiveDisplay(logFile);
+                AnsiConsole.MarkupLine($"Campaign [bold]{Markup.Escape(options.Name)}[/]; log: {Markup.Escape(logFile)}");
+                CampaignProgress? latest = null;
+                var run = CampaignRunner.RunAsync(options, topo, p.GetValue(node), roleList, ct, progress => latest = progress);
+                await AnsiConsole.Live(ProgressView.Render(null)).StartAsync(async ctx =>
+                {
+                    while (!run.IsCompleted)
+                    {
+                        ctx.UpdateTarget(ProgressView.Render(latest));
+                        await Task.WhenAny(run, Task.Delay(1000, CancellationToken.None));
+                    }
+                    ctx.UpdateTarget(ProgressView.Render(latest));
+                });
+                report = await run;
+            }
+            else report = await CampaignRunner.RunAsync(options, topo, p.GetValue(node), roleList, ct);
             if (report is null) return 0;
             report.Print(AnsiConsole.Console);
             var dir = CampaignRunner.RunDirectory(options);
