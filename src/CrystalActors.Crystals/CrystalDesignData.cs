@@ -24,21 +24,10 @@ public static class CrystalDesignData
 
     private static string Locate()
     {
-        if (Environment.GetEnvironmentVariable("CRYSTAL_ACTORS_SHARED") is { Length: > 0 } shared)
-        {
-            var fromEnv = System.IO.Path.Combine(shared, "data", "crystal-design");
-            return Directory.Exists(fromEnv)
-                ? fromEnv
-                : throw new DirectoryNotFoundException($"CRYSTAL_ACTORS_SHARED={shared} has no data/crystal-design folder");
-        }
-        foreach (var start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
-            for (var dir = new DirectoryInfo(start); dir != null; dir = dir.Parent)
-            {
-                var candidate = System.IO.Path.Combine(dir.FullName, "shared", "data", "crystal-design");
-                if (Directory.Exists(candidate)) return candidate;
-            }
+        var marker = System.IO.Path.Combine("data", "crystal-design");
+        if (SharedPaths.FindShared(marker) is { } shared) return System.IO.Path.Combine(shared, marker);
         throw new DirectoryNotFoundException(
-            "The shared element data (shared/data/crystal-design: action_vocab_88.csv and smact/) was not found above " +
-            $"{AppContext.BaseDirectory} or {Directory.GetCurrentDirectory()}; set CRYSTAL_ACTORS_SHARED to the shared folder (see README).");
+            "The shared element data (shared/data/crystal-design: action_vocab_88.csv and smact/) was not found in " +
+            $"${SharedPaths.EnvironmentVariable} or above {AppContext.BaseDirectory} or {Directory.GetCurrentDirectory()}; set {SharedPaths.EnvironmentVariable} to the shared folder (see README).");
     }
 }

@@ -1,3 +1,4 @@
+using CrystalActors.Crystals;
 using CrystalActors.Dft.Caching;
 using CrystalActors.Dft.Execution;
 using CrystalActors.Dft.Handlers;
