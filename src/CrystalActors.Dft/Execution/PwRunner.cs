@@ -17,6 +17,12 @@ public sealed record PwRunnerOptions
     public bool AlwaysUseMpirun { get; init; }
     /// <summary>Extra mpirun arguments before '-np'; OpenMPI refuses to run as root without the first.</summary>
     public IReadOnlyList<string> MpiArguments { get; init; } = ["--allow-run-as-root"];
+    /// <summary>
+    /// Let MPI ranks waiting in a collective yield the core (OMPI_MCA_mpi_yield_when_idle=1) instead of spinning: on a
+    /// node whose cores are shared with learners a spinning rank holds a core while its partner waits to be scheduled.
+    /// Costs nothing measurable when pw.x has the cores to itself. Default true.
+    /// </summary>
+    public bool YieldWhenIdle { get; init; } = true;
     /// <summary>OMP_NUM_THREADS given to pw.x.</summary>
     public int OmpThreads { get; init; } = 1;
     /// <summary>Each attempt is killed (with its whole process tree) after this long.</summary>
@@ -106,6 +112,7 @@ public sealed class PwRunner
             };
             foreach (var a in command.Skip(1)) psi.ArgumentList.Add(a);
             psi.Environment["OMP_NUM_THREADS"] = Options.OmpThreads.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (Options.YieldWhenIdle) psi.Environment["OMPI_MCA_mpi_yield_when_idle"] = "1";
             Log.Debug("pw.x {Name}: {Command} in {Dir}", name, string.Join(" ", command), dir);
 
             var output = new StringBuilder();
