@@ -115,7 +115,8 @@ public static class CampaignRunner
             var c = Shared(ctx);
             var roles = c.Roles(ctx.Actors);
             ctx.Actors.Spawn(new ActorAddress("campaign", "coordinator"),
-                () => new CampaignCoordinatorActor(options, c.RunDirectory, () => new ClusterDatabase(topology.DatabasePath), roles, done, onProgress));
+                () => new CampaignCoordinatorActor(options, c.RunDirectory, () => new ClusterDatabase(topology.DatabasePath), roles, done, onProgress,
+                    c.RestoreEnvironmentSteps));
             return Task.FromResult<IAsyncDisposable>(c);
         };
         services.Roles["learner"] = ctx =>
@@ -196,6 +197,14 @@ public sealed class CampaignContext : IAsyncDisposable
     public long EnvironmentSteps() => Interlocked.Read(ref _environmentSteps);
 
     public void AddEnvironmentSteps(long n) => Interlocked.Add(ref _environmentSteps, n);
+
+    /// <summary>After a restart: the journal's step count, unless generators already counted more.</summary>
+    public void RestoreEnvironmentSteps(long journaled)
+    {
+        long seen;
+        do seen = Interlocked.Read(ref _environmentSteps);
+        while (journaled > seen && Interlocked.CompareExchange(ref _environmentSteps, journaled, seen) != seen);
+    }
 
     public CampaignRoles Roles(ActorSystem actors) => new(
         () => actors.LookupRole("rollout"), () => actors.Lookup("learner", "dqn"), () => actors.Lookup("reward-model", "megnet"),

@@ -9,7 +9,7 @@ public abstract record CampaignEvent;
 /// <summary>An episode ended; <paramref name="Reward"/> came from the reward model (version <paramref name="RewardModelVersion"/>).</summary>
 public sealed record EpisodeCompleted(
     long Episode, string Generator, string Formula, double Reward, double? PredictedGapEv, long PolicyVersion,
-    long RewardModelVersion, string StructureJson) : CampaignEvent;
+    long RewardModelVersion, string StructureJson, int Steps = 0) : CampaignEvent;
 
 /// <summary>A designed crystal was sent to relaxation + DFT as job <paramref name="JobId"/>.</summary>
 public sealed record DftRequested(string JobId, long Episode, string Formula, string StructureJson, double? PredictedGapEv) : CampaignEvent;
@@ -33,6 +33,8 @@ public sealed record GreedyEvaluated(
 public sealed record CampaignState
 {
     public long Episodes { get; init; }
+    /// <summary>Environment steps of all journaled episodes: the epsilon schedule's clock after a restart.</summary>
+    public long EnvironmentSteps { get; init; }
     public long DftRequestedCount { get; init; }
     /// <summary>Episode of the latest DFT request (0 = none): one request per window of dft_every episodes.</summary>
     public long LastDftEpisode { get; init; }
@@ -60,6 +62,7 @@ public sealed record CampaignState
         EpisodeCompleted ep => this with
         {
             Episodes = Math.Max(Episodes, ep.Episode),
+            EnvironmentSteps = EnvironmentSteps + ep.Steps,
             RewardSum = RewardSum + ep.Reward,
             RecentRewards = Tail(RecentRewards.Add(ep.Reward)),
             Best = Rank(Best, new BestCrystal(ep.Formula, ep.Reward, ep.PredictedGapEv, null, ep.StructureJson, ep.Episode)),

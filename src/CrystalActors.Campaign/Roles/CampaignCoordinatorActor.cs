@@ -16,7 +16,7 @@ namespace CrystalActors.Campaign.Roles;
 /// </summary>
 public sealed class CampaignCoordinatorActor(
     CampaignOptions options, string runDirectory, Func<ClusterDatabase> openDatabase, CampaignRoles roles, TaskCompletionSource<CampaignReport> finished,
-    Action<CampaignProgress>? onProgress = null)
+    Action<CampaignProgress>? onProgress = null, Action<long>? restoreEnvironmentSteps = null)
     : IActor
 {
     private ClusterDatabase? _db;
@@ -48,6 +48,8 @@ public sealed class CampaignCoordinatorActor(
         if (s.Episodes > 0)
             Log.Information("Campaign {Name}: resuming after episode {Episodes} ({Dft} DFT requested, {InFlight} in flight)",
                 options.Name, s.Episodes, s.DftRequestedCount, s.DftInFlight);
+        restoreEnvironmentSteps?.Invoke(s.EnvironmentSteps); // epsilon continues where it was
+        if (s.Episodes >= options.Episodes) StopGenerating();
         // Roles restart from the latest registered model versions.
         if (s.Models.TryGetValue("reward-model", out var rm))
         {
@@ -56,7 +58,11 @@ public sealed class CampaignCoordinatorActor(
             roles.FineTuner()?.TryTell(notice);
         }
         if (s.Models.TryGetValue("policy", out var p))
-            foreach (var g in roles.Generators()) g.TryTell(new PolicyPublished(p.Version, p.Path, p.Sha256));
+        {
+            var notice = new PolicyPublished(p.Version, p.Path, p.Sha256);
+            TellLearner(notice);
+            foreach (var g in roles.Generators()) g.TryTell(notice);
+        }
         // A request journaled before a crash may never have reached the farm: send it again (job ids make it idempotent).
         foreach (var r in s.InFlight.Values.Where(r => _jobs.Find(r.JobId) is null))
             roles.Relaxer()?.TryTell(new RelaxAndCompute(r.JobId, r.Episode, r.StructureJson));
@@ -72,6 +78,10 @@ public sealed class CampaignCoordinatorActor(
             case EpisodesPlayed batch when _generating:
                 _epsilon = batch.Epsilon;
                 OnEpisodes(batch);
+                break;
+            case EpisodesPlayed:
+                // A generator that started after the stop (e.g. a resumed, already finished campaign) is told again.
+                foreach (var g in roles.Generators()) g.TryTell(Roles.StopGenerating.Instance);
                 break;
             case PolicyPublished p:
                 Persist(new ModelVersionRegistered("policy", p.Version, p.Path, p.Sha256));
@@ -107,13 +117,18 @@ public sealed class CampaignCoordinatorActor(
         {
             var played = batch.Episodes[i];
             var s = State;
+            if (s.Episodes >= options.Episodes)
+            {
+                StopGenerating(); // a batch played before the generators heard of the stop
+                break;
+            }
             long n = s.Episodes + 1;
             var structure = played.Episode.ToStructure();
             var json = Mp20JsonWriter.ToJsonLine(structure, (int)n, $"{options.Name}-e{n}");
             var events = new List<CampaignEvent>
             {
                 new EpisodeCompleted(n, batch.Generator, structure.Composition.ReducedFormula, batch.Rewards[i], batch.PredictedGapsEv[i],
-                    played.PolicyVersion, batch.RewardModelVersion, json),
+                    played.PolicyVersion, batch.RewardModelVersion, json, played.Steps.Count),
             };
             bool toDft = CampaignPolicy.ShouldRequestDft(s, n, options.DftEvery, options.DftBudget,
                 eligible: played.Episode.DistinctElements <= Design.OnlineReward.MaxDistinctElements);

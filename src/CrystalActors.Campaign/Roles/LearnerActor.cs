@@ -19,6 +19,7 @@ public sealed class LearnerActor(
     private ReplayBuffer? _replay;
     private Random _rng = new((int)options.Seed);
     private long _version;
+    private long _sincePublish;
     private readonly Dictionary<long, PlayedEpisode> _awaitingDft = new();
     private double _stalenessSum;
     private long _stalenessCount;
@@ -47,6 +48,14 @@ public sealed class LearnerActor(
                 }
                 await TrainAsync(batch.Episodes.Count * options.Dqn.UpdatesPerEpisode).ConfigureAwait(false);
                 break;
+            case PolicyPublished p when p.Version > _version:
+                // A restarted learner continues from the latest policy the journal registered (its replay buffer
+                // refills from new episodes).
+                ModelFiles.Verify(p.Path, p.Sha256);
+                _dqn!.LoadPolicy(p.Path);
+                _version = p.Version;
+                Log.Information("Learner: resumed from policy v{Version}", p.Version);
+                break;
             case EpisodeForDft e:
                 _awaitingDft[e.Episode] = e.Played;
                 break;
@@ -64,9 +73,11 @@ public sealed class LearnerActor(
         for (int i = 0; i < updates; i++)
             (loss, q) = _dqn!.Update(_replay.Sample(options.Dqn.BatchSize, _rng));
         reportSteps(_dqn!.Steps);
-        if (_dqn.Steps / options.Dqn.PublishEvery > _version)
+        _sincePublish += updates;
+        if (_sincePublish >= options.Dqn.PublishEvery)
         {
-            _version = _dqn.Steps / options.Dqn.PublishEvery;
+            _sincePublish = 0;
+            _version++;
             var scratch = ModelFiles.Scratch(store, $"policy-v{_version}");
             _dqn.SavePolicy(scratch, _version);
             var stored = await ModelFiles.StoreAsync(store, scratch).ConfigureAwait(false);
