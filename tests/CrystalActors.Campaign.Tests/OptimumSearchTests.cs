@@ -66,6 +66,7 @@ public class OptimumSearchTests
         Assert.Equal(3, g.Evaluations);
         Assert.Equal(2000, g.StepsTo90PercentOfOptimum);
         Assert.Equal(200, g.EpisodesTo90PercentOfOptimum);
+        Assert.Equal(2000, g.BestOrderStepsTo90PercentOfOptimum); // 0.95 >= 0.882 first at 2000 (0.7 at 1000 is not)
         Assert.Equal(0.95, g.FinalMeanReward);
         Assert.Equal(0.98, g.OptimumReward);
 
