@@ -19,6 +19,8 @@ public enum DftFailureClass
     TooManyBands,
     /// <summary>Cholesky / S-matrix / eigenvector failures of the iterative diagonalisation.</summary>
     DiagonalizationFailure,
+    /// <summary>pw.x's symmetry analysis broke on a (slightly distorted) cell, e.g. 'd_matrix: D_S (l=2) ... not orthogonal'.</summary>
+    SymmetryError,
     /// <summary>Killed at the wall-time limit.</summary>
     WallTimeExceeded,
     /// <summary>Cancelled by the caller.</summary>

@@ -31,6 +31,8 @@ public static class PwErrorClassifier
     // Substrings of pw.x 6.x error messages (lower case), checked in this order.
     private static readonly (string Needle, DftFailureClass Class)[] ErrorPatterns =
     [
+        ("d_matrix", DftFailureClass.SymmetryError),
+        ("symmetry operation is not orthogonal", DftFailureClass.SymmetryError),
         ("charge is wrong", DftFailureClass.ChargeWrongSmearingNeeded),
         ("smearing is needed", DftFailureClass.ChargeWrongSmearingNeeded),
         ("too few bands", DftFailureClass.TooFewBands),

@@ -41,6 +41,7 @@ public sealed class PwErrorHandlers(PwHandlerOptions? options = null)
     public const string FewerBands = "fewer_bands";
     public const string NextDiagonalization = "next_diagonalization";
     public const string RetryUnchanged = "retry_unchanged";
+    public const string NoSymmetry = "no_symmetry";
 
     public PwHandlerOptions Options { get; } = options ?? new PwHandlerOptions();
 
@@ -99,6 +100,10 @@ public sealed class PwErrorHandlers(PwHandlerOptions? options = null)
                 return new PwFix(NextDiagonalization, $"diagonalisation failure: {current.Diagonalization} -> {cycle[i + 1]}",
                     current with { Diagonalization = cycle[i + 1] });
             }
+
+            case DftFailureClass.SymmetryError:
+                return current.NoSymmetry ? null
+                    : new PwFix(NoSymmetry, "symmetry analysis failed: nosym = .true.", current with { NoSymmetry = true });
 
             case DftFailureClass.Unknown:
                 // A crash without any message (MPI start-up, a killed rank, memory pressure) is usually transient:

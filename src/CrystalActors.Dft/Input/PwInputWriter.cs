@@ -38,6 +38,7 @@ public static class PwInputWriter
         if (p.Nbnd is { } nbnd) L($"  nbnd = {nbnd}");
         L($"  tot_charge = {(p.TotCharge == Math.Round(p.TotCharge) ? ((long)p.TotCharge).ToString(CultureInfo.InvariantCulture) : R(p.TotCharge))}");
         L($"  nspin = {p.Nspin}");
+        if (p.NoSymmetry) L("  nosym = .true.");
         L($"  occupations = '{p.Occupations}'");
         if (p.IsSmearing)
         {

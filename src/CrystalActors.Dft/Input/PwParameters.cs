@@ -31,6 +31,8 @@ public sealed record PwParameters
     public int? Nbnd { get; init; }
     public double TotCharge { get; init; }
     public int Nspin { get; init; } = 1;
+    /// <summary>nosym: ignore the cell's symmetry (k points not reduced); the cure for pw.x symmetry errors.</summary>
+    public bool NoSymmetry { get; init; }
     /// <summary>'fixed' or 'smearing'.</summary>
     public string Occupations { get; init; } = "fixed";
     /// <summary>'gaussian', 'marzari-vanderbilt', ... (smearing occupations only).</summary>

@@ -77,4 +77,22 @@ public class PwErrorClassifierTests
         Assert.Equal(DftFailureClass.ScfStagnated, d.Class);
         Assert.Equal("flat", d.Detail);
     }
+
+    [Fact]
+    public void Classify_DMatrixError_IsASymmetryError()
+    {
+        // As pw.x 6.7 printed it for a relaxed 3-site design in the campaign smoke run.
+        const string text = """
+             Program PWSCF v.6.7MaX starts on  7Dec2026 at  1: 7:53
+
+             %%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%
+                 Error in routine d_matrix (2):
+                 D_S (l=2) for this symmetry operation is not orthogonal
+             %%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%
+
+             stopping ...
+            """;
+        var o = CrystalActors.Dft.Parsing.PwOutputParser.Parse(text);
+        Assert.Equal(DftFailureClass.SymmetryError, PwErrorClassifier.Classify(o, PwTermination.Exited, 1, Fixed).Class);
+    }
 }

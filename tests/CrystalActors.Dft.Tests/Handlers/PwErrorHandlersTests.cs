@@ -23,6 +23,15 @@ public class PwErrorHandlersTests
     }
 
     [Fact]
+    public void Propose_SymmetryError_TurnsSymmetryOffOnce()
+    {
+        var fix = _handlers.Propose(DftFailureClass.SymmetryError, Fixed, [], Cell, 57)!;
+        Assert.Equal(PwErrorHandlers.NoSymmetry, fix.Name);
+        Assert.True(fix.Next.NoSymmetry);
+        Assert.Null(_handlers.Propose(DftFailureClass.SymmetryError, fix.Next, [fix.Name], Cell, 57));
+    }
+
+    [Fact]
     public void Propose_NotConvergedLadder_SmearThenColdThenBoundedMixing()
     {
         var p = Fixed;
