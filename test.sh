@@ -5,9 +5,13 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 scripts/bootstrap.sh
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
+# One compute thread per test process, and one test project at a time: xunit already runs test classes in
+# parallel, and on a 2-core machine libtorch/OpenBLAS pools of several test processes at once oversubscribed the
+# cores so badly that a 24-second project once ran for over ten minutes.
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
 log=$(mktemp)
 set +e
-dotnet test CrystalActors.sln -c Release --nologo "$@" 2>&1 | tee "$log"
+dotnet test CrystalActors.sln -c Release --nologo "$@" -- RunConfiguration.MaxCpuCount=1 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 # One closing line over all test projects.
