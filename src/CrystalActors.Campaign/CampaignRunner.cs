@@ -123,8 +123,7 @@ public static class CampaignRunner
         {
             var c = Shared(ctx);
             ctx.Actors.Spawn(new ActorAddress("learner", "dqn"), () => new LearnerActor(c.Skeletons, c.Tasks[0].VocabularyActions, options, c.Store,
-                () => ctx.Actors.LookupRole("rollout"), () => ctx.Actors.Lookup("campaign", "coordinator"),
-                steps => ctx.Actors.Lookup("campaign", "coordinator")?.TryTell(new LearnerProgress(steps)), options.InitialPolicy),
+                () => ctx.Actors.LookupRole("rollout"), () => ctx.Actors.Lookup("campaign", "coordinator"), options.InitialPolicy),
                 new ActorOptions { MailboxCapacity = LearnerMailbox });
             return Task.FromResult<IAsyncDisposable>(c);
         };

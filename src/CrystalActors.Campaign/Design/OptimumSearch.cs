@@ -40,7 +40,8 @@ public static class OptimumSearch
         long evaluated = 0;
         var top = new List<(double Reward, double Gap, int[] Assignment)>();
 
-        double Reward(int[] a, double gap) => OnlineReward.GapReward(gap, task.TargetGapEv, beta);
+        double Reward(double gap) => OnlineReward.GapReward(gap, task.TargetGapEv, beta);
+        static bool Eligible(int[] a) => a.Distinct().Count() <= OnlineReward.MaxDistinctElements;
 
         void Evaluate(List<int[]> candidates)
         {
@@ -49,7 +50,7 @@ public static class OptimumSearch
             evaluated += candidates.Count;
             for (int i = 0; i < candidates.Count; i++)
             {
-                double r = Reward(candidates[i], gaps[i]);
+                double r = Reward(gaps[i]);
                 if (top.Count < localStarts || r > top[^1].Reward)
                 {
                     top.Add((r, gaps[i], candidates[i]));
@@ -76,7 +77,7 @@ public static class OptimumSearch
             }
             var assignment = new int[sites];
             for (int s = 0; s < sites; s++) assignment[s] = perClass[classOf[s]];
-            if (assignment.Distinct().Count() > OnlineReward.MaxDistinctElements) continue;
+            if (!Eligible(assignment)) continue;
             pending.Add(assignment);
             if (pending.Count == batchSize)
             {
@@ -103,7 +104,7 @@ public static class OptimumSearch
                         if (e == current.Assignment[s]) continue;
                         var a = (int[])current.Assignment.Clone();
                         a[s] = e;
-                        if (a.Distinct().Count() <= OnlineReward.MaxDistinctElements) neighbours.Add(a);
+                        if (Eligible(a)) neighbours.Add(a);
                     }
                 var gaps = gapsOf(neighbours);
                 evaluated += neighbours.Count;
@@ -111,7 +112,7 @@ public static class OptimumSearch
                 double argReward = current.Reward;
                 for (int i = 0; i < neighbours.Count; i++)
                 {
-                    double r = Reward(neighbours[i], gaps[i]);
+                    double r = Reward(gaps[i]);
                     if (r > argReward + 1e-12) (arg, argReward) = (i, r);
                 }
                 if (arg < 0) break;

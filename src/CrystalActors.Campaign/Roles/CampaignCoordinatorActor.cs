@@ -24,7 +24,6 @@ public sealed class CampaignCoordinatorActor(
     private JobStore? _jobs;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private bool _generating = true;
-    private long _learnerSteps;
     private CampaignScalars? _scalars;
     private int _pendingFineTunes;
     private TimeSpan? _stopSeenAt;
@@ -95,9 +94,6 @@ public sealed class CampaignCoordinatorActor(
                 break;
             case GreedyReport g:
                 OnGreedy(g);
-                break;
-            case LearnerProgress lp:
-                _learnerSteps = lp.Steps;
                 break;
             case Tick { Name: "reconcile" }:
                 Reconcile();
@@ -255,8 +251,6 @@ public sealed record CampaignRoles(
     Func<IReadOnlyList<ActorRef>> Generators, Func<ActorRef?> Learner, Func<ActorRef?> RewardModel,
     Func<ActorRef?> FineTuner, Func<ActorRef?> Relaxer, Func<ActorRef?> OfflineCql);
 
-/// <summary>Learner → coordinator: gradient steps so far (drives the epsilon shown in progress).</summary>
-public sealed record LearnerProgress(long Steps);
 
 /// <summary>
 /// The campaign's scalars, by tag (charts/episode_reward, dft/gap_ev, greedy/mean_reward, ...): long-form CSV

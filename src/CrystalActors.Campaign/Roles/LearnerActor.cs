@@ -13,7 +13,7 @@ namespace CrystalActors.Campaign.Roles;
 /// </summary>
 public sealed class LearnerActor(
     TrajectoryDataset skeletons, IReadOnlyList<int> vocabularyActions, CampaignOptions options, ContentStore store,
-    Func<IReadOnlyList<ActorRef>> generators, Func<ActorRef?> coordinator, Action<long> reportSteps, string? initialPolicy) : IActor
+    Func<IReadOnlyList<ActorRef>> generators, Func<ActorRef?> coordinator, string? initialPolicy) : IActor
 {
     private OnlineDqn? _dqn;
     private ReplayBuffer? _replay;
@@ -72,7 +72,6 @@ public sealed class LearnerActor(
         double loss = 0, q = 0;
         for (int i = 0; i < updates; i++)
             (loss, q) = _dqn!.Update(_replay.Sample(options.Dqn.BatchSize, _rng));
-        reportSteps(_dqn!.Steps);
         _sincePublish += updates;
         if (_sincePublish >= options.Dqn.PublishEvery)
         {
