@@ -143,6 +143,8 @@ public sealed record CampaignOptions
         Check(Epsilon.Start is >= 0 and <= 1 && Epsilon.End is >= 0 and <= 1, "epsilon", "start and end must be in [0, 1]");
         Check(Dqn.BatchSize >= 1 && Dqn.ReplayCapacity >= Dqn.BatchSize, "dqn", "batch_size must be >= 1 and <= replay_capacity");
         Check(Dqn.Gamma is >= 0 and <= 1, "dqn.gamma", "must be in [0, 1]");
+        Check(Dqn.NStep is >= 1 and <= 255, "dqn.n_step", "must be in 1..255");
+        Check(Dqn.LearningRate > 0, "dqn.learning_rate", "must be positive");
         Check(RewardModel.FinetuneSteps >= 0 && RewardModel.FinetuneLr > 0, "reward_model", "finetune_steps >= 0 and finetune_lr > 0");
         Check(File.Exists(Skeleton.Data), "skeleton.data", $"'{Skeleton.Data}' does not exist");
         Check(File.Exists(RewardModel.Weights), "reward_model.weights", $"'{RewardModel.Weights}' does not exist");
@@ -178,6 +180,13 @@ public sealed record DqnOptions
     public double Gamma { get; init; } = 0.99;
     public int TargetUpdateEvery { get; init; } = 1000;
     public double LearningRate { get; init; } = 1e-3;
+    /// <summary>
+    /// Double DQN (van Hasselt et al. 2016): the online network picks the next action, the target network values
+    /// it, which removes max-operator overestimation that made the greedy reward oscillate in Exp. 1.
+    /// </summary>
+    public bool DoubleDqn { get; init; } = true;
+    /// <summary>n of the n-step return (1 = the paper's one-step DQN).</summary>
+    public int NStep { get; init; } = 1;
     /// <summary>Gradient steps per completed episode.</summary>
     public int UpdatesPerEpisode { get; init; } = 4;
     /// <summary>Transitions in the buffer before learning starts.</summary>

@@ -10,14 +10,32 @@ public sealed record EpisodeStep(byte[] NodeTypes, byte Focus, byte Action, byte
 /// <summary>A finished episode with its decisions, before its reward is known.</summary>
 public sealed record PlayedEpisode(int Crystal, DesignEpisode Episode, IReadOnlyList<EpisodeStep> Steps, long PolicyVersion)
 {
-    /// <summary>The episode's transitions with the terminal reward on the last step only.</summary>
-    public IEnumerable<Transition> Transitions(double terminalReward)
+    /// <summary>
+    /// The episode's n-step transitions for a terminal-only reward: step t leads to the state at t + n, or to the
+    /// end of the episode with reward gamma^(T-1-t) * r when that comes first. n = 1 is textbook DQN; a larger n
+    /// carries the terminal reward back n decisions per target-network period instead of one.
+    /// </summary>
+    public IEnumerable<Transition> Transitions(double terminalReward, int nStep = 1, double gamma = 0.99)
     {
-        for (int t = 0; t < Steps.Count; t++)
+        if (nStep < 1) throw new ArgumentOutOfRangeException(nameof(nStep), nStep, "n-step must be >= 1");
+        int count = Steps.Count;
+        var final = (byte[])Steps[count - 1].NodeTypes.Clone();
+        final[Steps[count - 1].Focus] = Steps[count - 1].Action;
+        for (int t = 0; t < count; t++)
         {
             var s = Steps[t];
-            bool last = t == Steps.Count - 1;
-            yield return new Transition(Crystal, s.NodeTypes, s.Focus, s.Action, last ? (float)terminalReward : 0f, last, s.NextFocus, PolicyVersion);
+            int reach = t + nStep;
+            if (reach >= count)
+            {
+                float reward = (float)(Math.Pow(gamma, count - 1 - t) * terminalReward);
+                yield return new Transition(Crystal, s.NodeTypes, s.Focus, s.Action, reward, true, final,
+                    (byte)TrajectoryDataset.NoFocus, (byte)(count - t), PolicyVersion);
+            }
+            else
+            {
+                yield return new Transition(Crystal, s.NodeTypes, s.Focus, s.Action, 0f, false, Steps[reach].NodeTypes,
+                    Steps[reach].Focus, (byte)nStep, PolicyVersion);
+            }
         }
     }
 }

@@ -8,8 +8,8 @@ namespace CrystalActors.Campaign.Dqn;
 
 /// <summary>
 /// Online DQN (Mnih et al. 2015) on the MEGNet Q-network of the offline learner: epsilon-greedy
-/// acting restricted to the task's vocabulary, a replay buffer, Huber TD loss against a target
-/// network copied every <see cref="DqnOptions.TargetUpdateEvery"/> steps.
+/// acting restricted to the task's vocabulary, a replay buffer of n-step transitions, Huber TD loss against a
+/// target network copied every <see cref="DqnOptions.TargetUpdateEvery"/> steps, double-DQN targets by default.
 /// </summary>
 public sealed class OnlineDqn : IDisposable
 {
@@ -46,26 +46,28 @@ public sealed class OnlineDqn : IDisposable
         var graph = _graphs.BuildGraph(crystals);
         var globals = _graphs.BuildGlobals(crystals);
         var before = batch.SelectMany(t => t.NodeTypes.Select(x => (long)x)).ToArray();
-        var after = (long[])before.Clone();
-        int offset = 0;
-        foreach (var t in batch)
-        {
-            after[offset + t.Focus] = t.Action;
-            offset += t.NodeTypes.Length;
-        }
+        var after = batch.SelectMany(t => t.NextNodeTypes.Select(x => (long)x)).ToArray();
         var state = new StateTensors(Tensor.From(before, before.Length), Tensor.From(batch.Select(t => (long)t.Focus).ToArray(), batch.Count), globals, graph);
         var next = new StateTensors(Tensor.From(after, after.Length), Tensor.From(batch.Select(t => (long)t.NextFocus).ToArray(), batch.Count), globals, graph);
         var actions = Tensor.From(batch.Select(t => (long)t.Action).ToArray(), batch.Count);
         var rewards = Tensor.From(batch.Select(t => t.Reward).ToArray(), batch.Count);
-        var notDone = Tensor.From(batch.Select(t => t.Done ? 0f : 1f).ToArray(), batch.Count);
+        // gamma^horizon for a bootstrapped transition, 0 for one that ends the episode.
+        var discount = Tensor.From(batch.Select(t => t.Done ? 0f : (float)Math.Pow(_options.Gamma, t.Horizon)).ToArray(), batch.Count);
 
         Tensor target;
         using (NoGradScope.Enter())
         {
-            var nextQ = Target.Forward(next).MaskedFill(_policy.InvalidMask, double.NegativeInfinity).Max(1);
+            var targetQ = Target.Forward(next).MaskedFill(_policy.InvalidMask, double.NegativeInfinity);
+            Tensor nextQ;
+            if (_options.DoubleDqn)
+            {
+                var choice = Online.Forward(next).MaskedFill(_policy.InvalidMask, double.NegativeInfinity).ArgMax(1, keepDim: true);
+                nextQ = targetQ.Gather(1, choice).Squeeze(1);
+            }
+            else nextQ = targetQ.Max(1);
             // A terminal next state has no successor value; its -inf-free placeholder is multiplied away.
-            nextQ = Tensor.Where(notDone.Gt(0), nextQ, Tensor.Zeros(new long[] { batch.Count }));
-            target = rewards + _options.Gamma * notDone * nextQ;
+            nextQ = Tensor.Where(discount.Gt(0), nextQ, Tensor.Zeros(new long[] { batch.Count }));
+            target = rewards + discount * nextQ;
         }
         var q = Online.Forward(state).Gather(1, actions.Unsqueeze(1)).Squeeze(1);
         var loss = q.SmoothL1Loss(target);

@@ -3,12 +3,15 @@ using CrystalActors.Crystals;
 namespace CrystalActors.Campaign.Dqn;
 
 /// <summary>
-/// One step of an online episode. The next state is this state with <see cref="Action"/> placed at
-/// <see cref="Focus"/>, so only the node types before the step are stored.
+/// One (n-step) transition of an online episode: from the state before <see cref="Action"/> to the state
+/// <see cref="Horizon"/> decisions later (the episode's end when <see cref="Done"/>), with the discounted reward
+/// collected on the way. Node-type arrays are shared with the played episode, not copied.
 /// </summary>
 /// <param name="Crystal">Index of the skeleton in the design task's dataset.</param>
+/// <param name="Horizon">Decisions between the two states: the bootstrap term is discounted by gamma^Horizon.</param>
 /// <param name="PolicyVersion">Weights version that chose the action (for staleness accounting).</param>
-public sealed record Transition(int Crystal, byte[] NodeTypes, byte Focus, byte Action, float Reward, bool Done, byte NextFocus, long PolicyVersion);
+public sealed record Transition(int Crystal, byte[] NodeTypes, byte Focus, byte Action, float Reward, bool Done,
+    byte[] NextNodeTypes, byte NextFocus, byte Horizon, long PolicyVersion);
 
 /// <summary>A fixed-capacity ring of transitions with uniform sampling from a seeded generator.</summary>
 public sealed class ReplayBuffer
@@ -28,7 +31,7 @@ public sealed class ReplayBuffer
 
     public void Add(Transition t)
     {
-        if (t.NodeTypes.Any(n => n > ActionVocabulary.UnfilledNodeType))
+        if (t.NodeTypes.Any(n => n > ActionVocabulary.UnfilledNodeType) || t.NextNodeTypes.Any(n => n > ActionVocabulary.UnfilledNodeType))
             throw new ArgumentException("node types must be 0..88", nameof(t));
         _items[_next] = t;
         _next = (_next + 1) % _items.Length;

@@ -44,7 +44,7 @@ public sealed class LearnerActor(
                     var e = batch.Episodes[i];
                     _stalenessSum += _version - e.PolicyVersion;
                     _stalenessCount++;
-                    foreach (var t in e.Transitions(batch.Rewards[i])) _replay!.Add(t);
+                    foreach (var t in e.Transitions(batch.Rewards[i], options.Dqn.NStep, options.Dqn.Gamma)) _replay!.Add(t);
                 }
                 await TrainAsync(batch.Episodes.Count * options.Dqn.UpdatesPerEpisode).ConfigureAwait(false);
                 break;
@@ -61,7 +61,7 @@ public sealed class LearnerActor(
                 break;
             case DftReward r when _awaitingDft.Remove(r.Episode, out var played):
                 // The DFT verdict enters the buffer as the episode's corrected terminal transition.
-                foreach (var t in played.Transitions(r.Reward).Where(t => t.Done)) _replay!.Add(t);
+                foreach (var t in played.Transitions(r.Reward, options.Dqn.NStep, options.Dqn.Gamma).Where(t => t.Done)) _replay!.Add(t);
                 break;
         }
     }
