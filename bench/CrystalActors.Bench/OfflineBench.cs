@@ -16,28 +16,30 @@ public static class OfflineBench
     {
         var seconds = new Option<double>("--seconds") { Description = "Measuring time per figure (s)", DefaultValueFactory = _ => 10.0 };
         var threads = new Option<int>("--threads") { Description = "libtorch intra-op threads (0 = leave as is)", DefaultValueFactory = _ => 0 };
+        var shards = new Option<int>("--shards") { Description = "Minibatch shards of a CQL step (1 = one pass; default 2, as training)", DefaultValueFactory = _ => new OfflineTrainOptions().Shards };
         var cmd = new Command("offline", "Offline-RL speed: CQL steps/s and greedy rollout crystals/s");
         cmd.Options.Add(seconds);
         cmd.Options.Add(threads);
+        cmd.Options.Add(shards);
         cmd.SetAction(parse =>
         {
             int t = parse.GetValue(threads);
             if (t > 0) Torch.Torch.NumThreads = t;
-            Run(parse.GetValue(seconds));
+            Run(parse.GetValue(seconds), parse.GetValue(shards));
             return 0;
         });
         return cmd;
     }
 
-    public static void Run(double seconds)
+    public static void Run(double seconds, int shards = 2)
     {
         Torch.Torch.UseCachingCpuAllocator();
         var data = TrajectoryDataset.Synthetic(2000, seed: 7);
-        Console.WriteLine(FormattableString.Invariant($"synthetic states: {MeanPerState(data, sites: true):F1} sites, {MeanPerState(data, sites: false):F1} directed edges per sampled state; threads {Torch.Torch.NumThreads}; caching CPU allocator"));
+        Console.WriteLine(FormattableString.Invariant($"synthetic states: {MeanPerState(data, sites: true):F1} sites, {MeanPerState(data, sites: false):F1} directed edges per sampled state; threads {Torch.Torch.NumThreads}; {shards} minibatch shard(s); caching CPU allocator"));
         var table = new BenchTable($"offline RL (synthetic MP-20-like, {Torch.Torch.NumThreads} threads)", "metric", "parameters", "value", "unit");
         foreach (int batch in new[] { 256, 1024 })
         {
-            var options = new OfflineTrainOptions { BatchSize = batch, Seed = 1 };
+            var options = new OfflineTrainOptions { BatchSize = batch, Seed = 1, Shards = shards };
             using var trainer = new OfflineTrainer(data, options);
             double rate = BenchTable.Rate(() => trainer.TrainStep(), seconds, warmup: 2);
             table.Add("cql_steps_per_s", $"batch={batch}", rate, "steps/s");

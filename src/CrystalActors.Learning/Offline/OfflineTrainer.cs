@@ -38,11 +38,17 @@ public sealed record OfflineTrainOptions
     /// <summary>Seed of weight initialisation and minibatch sampling (default 0).</summary>
     public ulong Seed { get; init; }
     /// <summary>
-    /// Run the target network's forward pass on a second thread, beside the online forward and backward
-    /// (default null = when libtorch uses one intra-op thread and the machine has two or more cores). The two passes
-    /// share no writable state, so results are identical either way.
+    /// The minibatch is cut into this many equal shards (default 2). Each shard's loss is its share of the
+    /// full-batch mean, so the accumulated gradient is the full-batch gradient; shards only change how the work is
+    /// scheduled. Fixed by the options, not by the machine, so a run gives the same weights everywhere.
     /// </summary>
-    public bool? ConcurrentTarget { get; init; }
+    public int Shards { get; init; } = 2;
+    /// <summary>
+    /// Run the shards' forward and backward passes on separate threads (default null = when libtorch uses one
+    /// intra-op thread and the machine has two or more cores). Gradients of the shards meet only in the parameters'
+    /// accumulators, where a + b = b + a, so results are identical either way.
+    /// </summary>
+    public bool? ParallelShards { get; init; }
     /// <summary>Reward function (p̂ also enters the state when <see cref="Conditioned"/>).</summary>
     public RewardOptions Reward { get; init; } = new();
 
@@ -56,6 +62,7 @@ public sealed record OfflineTrainOptions
         if (Tau is <= 0 or > 1) throw new ArgumentOutOfRangeException(nameof(Tau), Tau, "tau must be in (0, 1]");
         if (!(LearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "learning rate must be positive");
         if (CqlWeight < 0) throw new ArgumentOutOfRangeException(nameof(CqlWeight), CqlWeight, "CQL weight must be >= 0");
+        if (Shards < 1) throw new ArgumentOutOfRangeException(nameof(Shards), Shards, "shards must be >= 1");
         Reward.Validate();
     }
 
@@ -125,16 +132,58 @@ public sealed class OfflineTrainer : IDisposable
         // ALGO LOGIC: sample, loss, update
         for (int i = 0; i < _indices.Length; i++) _indices[i] = _rng.NextInt(_data.TransitionCount);
         using var scope = DisposeScope.Open();
-        var batch = _batches.Build(_indices);
-        // max_a' Q_target(s', a') needs no gradient and does not depend on the online pass: start it first.
-        Task<Tensor>? nextTask = null;
-        if (Target is not null && UseConcurrentTarget)
-            nextTask = Task.Factory.StartNew(() => TargetForward(batch.Next), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        int shards = Math.Min(Options.Shards, _indices.Length);
+        var batches = new TransitionTensors[shards];
+        var terms = new LossTerms[shards];
+        for (int k = 0; k < shards; k++)
+        {
+            var (start, count) = ShardRange(k, shards);
+            batches[k] = _batches.Build(_indices.AsSpan(start, count));
+        }
+        _adam.ZeroGrad();
+        if (shards > 1 && UseParallelShards)
+        {
+            // Forward and backward of each shard on its own core; the parameters' gradients accumulate the shares.
+            var others = Enumerable.Range(1, shards - 1)
+                .Select(k => Task.Factory.StartNew(() => terms[k] = ShardForwardBackward(batches[k]), CancellationToken.None,
+                    TaskCreationOptions.LongRunning, TaskScheduler.Default))
+                .ToArray();
+            terms[0] = ShardForwardBackward(batches[0]);
+            Task.WaitAll(others);
+        }
+        else
+        {
+            for (int k = 0; k < shards; k++) terms[k] = ShardForwardBackward(batches[k]);
+        }
+        GradClip.ClipGradNorm(_adam.Parameters, Options.MaxGradNorm);
+        _adam.Step();
+        Target?.SoftUpdateFrom(Online, Options.Tau);
+        Step++;
+        return new LossTerms(terms.Sum(t => t.Total), terms.Sum(t => t.Conservative), terms.Sum(t => t.TemporalDifference), terms.Sum(t => t.MeanQ));
+    }
+
+    private (int Start, int Count) ShardRange(int k, int shards)
+    {
+        int n = _indices.Length;
+        int start = (int)((long)n * k / shards), end = (int)((long)n * (k + 1) / shards);
+        return (start, end - start);
+    }
+
+    /// <summary>
+    /// Loss of one shard, scaled to its share of the batch, and its backward pass (any thread: scopes and grad mode
+    /// are per thread). Returns the shard's share of the loss terms and of the mean Q.
+    /// </summary>
+    private LossTerms ShardForwardBackward(TransitionTensors batch)
+    {
+        using var scope = DisposeScope.Open();
+        long count = batch.Actions.Shape[0];
+        double share = (double)count / _indices.Length;
         var q = Online.Forward(batch.State);
         Tensor loss, conservative, td;
         if (Options.Algorithm == OfflineAlgorithm.Cql)
         {
-            using var nextQ = nextTask is not null ? nextTask.GetAwaiter().GetResult() : TargetForward(batch.Next);
+            Tensor nextQ;
+            using (NoGradScope.Enter()) nextQ = Target!.Forward(batch.Next);
             (loss, conservative, td) = Cql.Loss(q, nextQ, batch.Actions, batch.Rewards, batch.Dones, Options.Gamma, Options.CqlWeight);
         }
         else
@@ -142,26 +191,13 @@ public sealed class OfflineTrainer : IDisposable
             loss = BehaviourCloning.Loss(q, batch.Actions);
             conservative = td = Tensor.Scalar(0);
         }
-        _adam.ZeroGrad();
-        loss.Backward();
-        GradClip.ClipGradNorm(_adam.Parameters, Options.MaxGradNorm);
-        _adam.Step();
-        Target?.SoftUpdateFrom(Online, Options.Tau);
-        Step++;
+        (share * loss).Backward();
         double meanQ;
         using (NoGradScope.Enter()) meanQ = q.Gather(1, batch.Actions.Unsqueeze(1)).Mean().Item();
-        return new LossTerms(loss.Item(), conservative.Item(), td.Item(), meanQ);
+        return new LossTerms(share * loss.Item(), share * conservative.Item(), share * td.Item(), share * meanQ);
     }
 
-    private bool UseConcurrentTarget => Options.ConcurrentTarget ?? (Torch.Torch.NumThreads == 1 && Environment.ProcessorCount >= 2);
-
-    /// <summary>Q_target(s', ·) without gradient, owned by the caller (works on any thread: scopes and grad mode are per thread).</summary>
-    private Tensor TargetForward(StateTensors next)
-    {
-        using var scope = DisposeScope.Open();
-        using var noGrad = NoGradScope.Enter();
-        return Target!.Forward(next).DetachFromDisposeScope();
-    }
+    private bool UseParallelShards => Options.ParallelShards ?? (Torch.Torch.NumThreads == 1 && Environment.ProcessorCount >= 2);
 
     /// <summary>
     /// Trains up to <see cref="OfflineTrainOptions.Steps"/>, resuming from the latest checkpoint in

@@ -45,14 +45,43 @@ public class TrainingTests
     }
 
     [Fact]
-    public void ConcurrentTarget_GivesTheSameWeightsAsSequential()
+    public void ParallelShards_GiveTheSameWeightsAsSequentialShards()
     {
         var ds = TrajectoryDataset.Synthetic(12, seed: 10);
-        var options = new OfflineTrainOptions { BatchSize = 16, Steps = 3, Seed = 2 };
+        var options = new OfflineTrainOptions { BatchSize = 16, Steps = 3, Seed = 2, Shards = 2 };
         Dictionary<string, float[]> a, b;
-        using (var t = new OfflineTrainer(ds, options with { ConcurrentTarget = true })) { for (int i = 0; i < 3; i++) t.TrainStep(); a = Snapshot(t); }
-        using (var t = new OfflineTrainer(ds, options with { ConcurrentTarget = false })) { for (int i = 0; i < 3; i++) t.TrainStep(); b = Snapshot(t); }
+        using (var t = new OfflineTrainer(ds, options with { ParallelShards = true })) { for (int i = 0; i < 3; i++) t.TrainStep(); a = Snapshot(t); }
+        using (var t = new OfflineTrainer(ds, options with { ParallelShards = false })) { for (int i = 0; i < 3; i++) t.TrainStep(); b = Snapshot(t); }
         foreach (var (k, v) in a) Assert.True(v.SequenceEqual(b[k]), $"{k} differs");
+    }
+
+    [Fact]
+    public void Shards_GiveTheFullBatchGradient()
+    {
+        // One step from the same weights and minibatch: with 1, 2 and 3 shards the (clipped) gradient left in the
+        // parameters must agree up to float rounding, since each shard's loss is its share of the full-batch mean.
+        var ds = TrajectoryDataset.Synthetic(12, seed: 11);
+        var options = new OfflineTrainOptions { BatchSize = 15, Steps = 1, Seed = 3, CqlWeight = 5 };
+        (LossTerms Terms, float[][] Grads) Step(int shards)
+        {
+            using var t = new OfflineTrainer(ds, options with { Shards = shards });
+            var terms = t.TrainStep();
+            return (terms, t.Online.Parameters().Select(p => p.Grad!.ToArray<float>()).ToArray());
+        }
+        var whole = Step(1);
+        foreach (int shards in new[] { 2, 3 })
+        {
+            var split = Step(shards);
+            Assert.Equal(whole.Terms.Total, split.Terms.Total, 5);
+            Assert.Equal(whole.Terms.Conservative, split.Terms.Conservative, 5);
+            Assert.Equal(whole.Terms.MeanQ, split.Terms.MeanQ, 5);
+            double maxAbs = whole.Grads.SelectMany(g => g).Max(x => Math.Abs(x));
+            Assert.True(maxAbs > 1e-3, "the gradient is zero: nothing to compare");
+            for (int p = 0; p < whole.Grads.Length; p++)
+                for (int i = 0; i < whole.Grads[p].Length; i++)
+                    Assert.True(Math.Abs(whole.Grads[p][i] - split.Grads[p][i]) <= 1e-6 + 1e-4 * maxAbs,
+                        $"parameter {p}[{i}]: {whole.Grads[p][i]} vs {split.Grads[p][i]} with {shards} shards");
+        }
     }
 
     private static Dictionary<string, float[]> Snapshot(OfflineTrainer t)
