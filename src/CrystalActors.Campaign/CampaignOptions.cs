@@ -45,6 +45,13 @@ public sealed record CampaignOptions
     public int GreedyEvalEvery { get; init; } = 500;
 
     /// <summary>
+    /// Breadth-first fill orders an episode is drawn from (1..5; default 1 = the skeleton's first order, as the
+    /// pipeline paper fills its skeleton in one fixed order). With more, each episode picks one at random, and the
+    /// greedy policy is evaluated (and its reward averaged) over all of them.
+    /// </summary>
+    public int Orders { get; init; } = 1;
+
+    /// <summary>
     /// Before the campaign starts, search the best reward reachable under the initial reward model on the skeleton
     /// (Exp. 1's yardstick; written to optimum.json in the run directory once, reused on resume).
     /// </summary>
@@ -138,6 +145,7 @@ public sealed record CampaignOptions
         Check(TorchThreads >= 1, "torch_threads", "must be >= 1");
         Check(OfflineCql.DutyCycle is > 0 and <= 1, "offline_cql.duty_cycle", "must be in (0, 1]");
         Check(GreedyEvalEvery >= 0, "greedy_eval_every", "must be >= 0 (0 = never)");
+        Check(Orders is >= 1 and <= CrystalActors.Crystals.Graphs.Skeleton.DefaultOrderCount, "orders", $"must be in 1..{CrystalActors.Crystals.Graphs.Skeleton.DefaultOrderCount}");
         Check(CrystalActors.Dft.Input.DftProtocol.Names.Contains(Dft.ProtocolName.ToLowerInvariant()), "dft.protocol_name",
             $"'{Dft.ProtocolName}' is not a protocol; valid: {string.Join(", ", CrystalActors.Dft.Input.DftProtocol.Names)}");
         Check(Epsilon.Start is >= 0 and <= 1 && Epsilon.End is >= 0 and <= 1, "epsilon", "start and end must be in [0, 1]");

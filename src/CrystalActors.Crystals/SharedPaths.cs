@@ -24,5 +24,11 @@ public static class SharedPaths
         return null;
     }
 
+    /// <summary>As <see cref="FindShared"/>, but a missing folder is an error that says where it looked and how to set it.</summary>
+    public static string RequireShared(string marker = "reference") =>
+        FindShared(marker) ?? throw new DirectoryNotFoundException(
+            $"no shared/ folder holding {marker}/ above {Directory.GetCurrentDirectory()} or {AppContext.BaseDirectory}, " +
+            $"and ${EnvironmentVariable} does not name one: set {EnvironmentVariable} to the shared data folder (see README, 'Shared data')");
+
     public static string? DefaultPseudoRoot() => FindShared() is { } s ? Path.Combine(s, "pseudo") : null;
 }

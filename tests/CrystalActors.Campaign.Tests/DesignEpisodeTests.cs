@@ -6,7 +6,7 @@ namespace CrystalActors.Campaign.Tests;
 
 public class DesignEpisodeTests
 {
-    private static Skeleton RockSalt()
+    internal static Skeleton RockSalt()
     {
         var lattice = Lattice.Cubic(5.64);
         var species = new[] { Element.FromSymbol("Na"), Element.FromSymbol("Na"), Element.FromSymbol("Cl"), Element.FromSymbol("Cl") };

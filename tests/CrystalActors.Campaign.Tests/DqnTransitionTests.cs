@@ -1,7 +1,5 @@
 using CrystalActors.Campaign.Design;
 using CrystalActors.Campaign.Dqn;
-using CrystalActors.Crystals;
-using CrystalActors.Crystals.Graphs;
 using CrystalActors.Learning.Offline;
 
 namespace CrystalActors.Campaign.Tests;
@@ -11,11 +9,7 @@ public class DqnTransitionTests
     /// <summary>Plays NaCl's 4-site skeleton with fixed actions, recording steps as the episode runner does.</summary>
     private static PlayedEpisode PlayRockSalt()
     {
-        var lattice = Lattice.Cubic(5.64);
-        var species = new[] { Element.FromSymbol("Na"), Element.FromSymbol("Na"), Element.FromSymbol("Cl"), Element.FromSymbol("Cl") };
-        var coords = new[] { new Vec3(0, 0, 0), new Vec3(0.5, 0.5, 0), new Vec3(0.5, 0, 0), new Vec3(0, 0.5, 0) };
-        var skeleton = Skeleton.FromStructure(Structure.FromSpecies(lattice, species, coords, "test"), 123);
-        var episode = new DesignTask(skeleton, new[] { "Na", "Cl" }, 1.12).NewEpisode(0);
+        var episode = new DesignTask(DesignEpisodeTests.RockSalt(), new[] { "Na", "Cl" }, 1.12).NewEpisode(0);
         var steps = new List<EpisodeStep>();
         var actions = new[] { 3, 16, 3, 16 };
         for (int t = 0; !episode.Done; t++)

@@ -15,20 +15,7 @@ internal static class CrystalNNTestData
 
     public static string SharedDirectory => s_shared.Value;
 
-    private static readonly Lazy<string> s_shared = new(() =>
-    {
-        var env = Environment.GetEnvironmentVariable("CRYSTAL_ACTORS_SHARED");
-        if (!string.IsNullOrEmpty(env))
-            return Directory.Exists(env) ? env : throw new DirectoryNotFoundException($"CRYSTAL_ACTORS_SHARED={env} does not exist");
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "shared");
-            if (Directory.Exists(Path.Combine(candidate, "reference")))
-                return candidate;
-        }
-        throw new DirectoryNotFoundException(
-            $"no shared/ folder above {AppContext.BaseDirectory}; set CRYSTAL_ACTORS_SHARED");
-    });
+    private static readonly Lazy<string> s_shared = new(() => SharedPaths.RequireShared("reference"));
 
     /// <summary>A crystal as MP-20 gives it: lattice rows and fractional coordinates, unwrapped.</summary>
     public sealed record Crystal(int Index, string MaterialId, double[,] Lattice, double[][] Frac, int SpaceGroup);

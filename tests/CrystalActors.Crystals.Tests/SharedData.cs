@@ -11,16 +11,5 @@ internal static class SharedData
     public static string Mp20Val => Path("data", "mp20", "mp20_val.jsonl.gz");
     public static string Mp20ValCsv => Path("data", "mp20", "mp20_val_cif.csv.gz");
 
-    private static string Find()
-    {
-        var env = Environment.GetEnvironmentVariable("CRYSTAL_ACTORS_SHARED");
-        if (!string.IsNullOrEmpty(env))
-            return Directory.Exists(env) ? env : throw new DirectoryNotFoundException($"CRYSTAL_ACTORS_SHARED={env} does not exist");
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = System.IO.Path.Combine(dir.FullName, "shared");
-            if (Directory.Exists(System.IO.Path.Combine(candidate, "data"))) return candidate;
-        }
-        throw new DirectoryNotFoundException($"no shared/ folder above {AppContext.BaseDirectory}; set CRYSTAL_ACTORS_SHARED");
-    }
+    private static string Find() => SharedPaths.RequireShared("data");
 }

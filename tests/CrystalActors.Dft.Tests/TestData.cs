@@ -1,3 +1,4 @@
+using CrystalActors.Crystals;
 using System.Text.Json;
 using CrystalActors.Dft.Input;
 
@@ -6,18 +7,7 @@ namespace CrystalActors.Dft.Tests;
 /// <summary>Locates ../shared (or $CRYSTAL_ACTORS_SHARED) and loads the QE reference runs.</summary>
 public static class TestData
 {
-    private static readonly Lazy<string> SharedDir = new(() =>
-    {
-        var env = Environment.GetEnvironmentVariable("CRYSTAL_ACTORS_SHARED");
-        if (!string.IsNullOrEmpty(env) && Directory.Exists(env)) return env;
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-        {
-            var candidate = Path.Combine(d.FullName, "shared");
-            if (Directory.Exists(Path.Combine(candidate, "reference"))) return candidate;
-        }
-        throw new DirectoryNotFoundException(
-            $"no shared/ folder above {AppContext.BaseDirectory}; set CRYSTAL_ACTORS_SHARED");
-    });
+    private static readonly Lazy<string> SharedDir = new(() => SharedPaths.RequireShared("reference"));
 
     public static string Shared => SharedDir.Value;
     public static string PseudoRoot => Path.Combine(Shared, "pseudo");

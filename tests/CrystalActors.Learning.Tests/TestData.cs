@@ -1,3 +1,4 @@
+using CrystalActors.Crystals;
 using CrystalActors.Crystals.Io;
 
 namespace CrystalActors.Learning.Tests;
@@ -11,17 +12,7 @@ public static class TestData
 
     public static string Mp20Val => Path.Combine(SharedDir, "data", "mp20", "mp20_val.jsonl.gz");
 
-    private static string Find()
-    {
-        var env = Environment.GetEnvironmentVariable("CRYSTAL_ACTORS_SHARED");
-        if (!string.IsNullOrEmpty(env) && Directory.Exists(env)) return env;
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "shared");
-            if (Directory.Exists(Path.Combine(candidate, "data", "mp20"))) return candidate;
-        }
-        throw new DirectoryNotFoundException($"shared/ not found above {AppContext.BaseDirectory}; set CRYSTAL_ACTORS_SHARED");
-    }
+    private static string Find() => SharedPaths.RequireShared(Path.Combine("data", "mp20"));
 
     /// <summary>The first <paramref name="count"/> records of the MP-20 validation file that satisfy <paramref name="keep"/>.</summary>
     public static List<Mp20Record> Mp20Records(int count, Func<Mp20Record, bool>? keep = null) =>

@@ -47,16 +47,5 @@ public static class M3gnetTestData
             ? nested.EnumerateArray().SelectMany(x => x.ValueKind == JsonValueKind.Array ? Flat(x) : [x.GetDouble()]).ToArray()
             : [nested.GetDouble()];
 
-    private static string FindShared()
-    {
-        var env = Environment.GetEnvironmentVariable("CRYSTAL_ACTORS_SHARED");
-        if (!string.IsNullOrEmpty(env) && Directory.Exists(env)) return env;
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "shared");
-            if (Directory.Exists(Path.Combine(candidate, "reference", "m3gnet"))) return candidate;
-        }
-        throw new DirectoryNotFoundException(
-            $"shared/ (with reference/m3gnet) not found above {AppContext.BaseDirectory}; set CRYSTAL_ACTORS_SHARED");
-    }
+    private static string FindShared() => SharedPaths.RequireShared(Path.Combine("reference", "m3gnet"));
 }

@@ -22,18 +22,7 @@ public static class MegnetTestData
     /// <summary>The 20 + 200 reference crystals (val20 first, then val200).</summary>
     public static IReadOnlyList<MegnetReferenceCrystal> Crystals => Reference.Value;
 
-    private static string FindShared()
-    {
-        var env = Environment.GetEnvironmentVariable("CRYSTAL_ACTORS_SHARED");
-        if (!string.IsNullOrEmpty(env) && Directory.Exists(env)) return env;
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "shared");
-            if (Directory.Exists(Path.Combine(candidate, "reference"))) return candidate;
-        }
-        throw new DirectoryNotFoundException(
-            $"shared/ not found above {AppContext.BaseDirectory}; set CRYSTAL_ACTORS_SHARED to the shared data folder");
-    }
+    private static string FindShared() => SharedPaths.RequireShared("reference");
 
     private static IReadOnlyList<MegnetReferenceCrystal> ReadReference()
     {

@@ -9,10 +9,7 @@ public static class TestEnvironment
         ?? throw new DirectoryNotFoundException($"no CrystalActors.sln above {AppContext.BaseDirectory}");
 
     /// <summary>The shared data folder: $CRYSTAL_ACTORS_SHARED, else a `shared/` next to (or above) the repository.</summary>
-    public static string SharedDir { get; } = Environment.GetEnvironmentVariable("CRYSTAL_ACTORS_SHARED") is { Length: > 0 } env
-        ? env
-        : FindUp(d => Directory.Exists(Path.Combine(d, "shared", "pseudo"))) is { } up ? Path.Combine(up, "shared")
-        : throw new DirectoryNotFoundException($"no shared/ folder above {AppContext.BaseDirectory}; set CRYSTAL_ACTORS_SHARED");
+    public static string SharedDir { get; } = CrystalActors.Crystals.SharedPaths.RequireShared("pseudo");
 
     public static bool RabbitMqInstalled => File.Exists("/usr/lib/rabbitmq/bin/rabbitmq-server");
     public static bool PwInstalled => FindOnPath("pw.x") is not null;

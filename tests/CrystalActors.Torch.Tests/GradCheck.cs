@@ -63,19 +63,7 @@ internal static class GradCheck
 internal static class Shared
 {
     /// <summary>../shared next to the checkout (or CRYSTAL_ACTORS_SHARED).</summary>
-    public static string Root
-    {
-        get
-        {
-            if (Environment.GetEnvironmentVariable("CRYSTAL_ACTORS_SHARED") is { Length: > 0 } env) return env;
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
-            {
-                var candidate = Path.Combine(dir.FullName, "shared");
-                if (Directory.Exists(Path.Combine(candidate, "reference"))) return candidate;
-            }
-            throw new DirectoryNotFoundException("shared/ (with reference/) not found above " + AppContext.BaseDirectory + "; set CRYSTAL_ACTORS_SHARED");
-        }
-    }
+    public static string Root => CrystalActors.Crystals.SharedPaths.RequireShared("reference");
 }
 
 internal static class AssertEx

@@ -58,7 +58,7 @@ public sealed class RolloutGeneratorActor(
         long stepsBefore = globalSteps();
         double epsilon = schedule.At(stepsBefore);
         var crystals = Enumerable.Range(0, EpisodesPerBatch).Select(_ => _rng.Next(tasks.Count)).ToArray();
-        var orders = crystals.Select(_ => _rng.Next(5)).ToArray();
+        var orders = crystals.Select(_ => _rng.Next(options.Orders)).ToArray();
         var played = EpisodeRunner.Play(_policy!, tasks, crystals, orders, epsilon, _rng);
         countSteps(played.Sum(p => p.Steps.Count));
 
@@ -98,13 +98,13 @@ public sealed class RolloutGeneratorActor(
         return (rewards, gaps, rewardVersion);
     }
 
-    /// <summary>The greedy policy (epsilon 0) from every breadth-first order of every skeleton.</summary>
+    /// <summary>The greedy policy (epsilon 0) from every configured breadth-first order of every skeleton.</summary>
     private async Task<GreedyReport> EvaluateGreedyAsync()
     {
         var crystals = new List<int>();
         var orders = new List<int>();
         for (int t = 0; t < tasks.Count; t++)
-            for (int o = 0; o < tasks[t].Skeleton.BreadthFirstOrders().Count; o++)
+            for (int o = 0; o < Math.Min(options.Orders, tasks[t].Skeleton.BreadthFirstOrders().Count); o++)
             {
                 crystals.Add(t);
                 orders.Add(o);
