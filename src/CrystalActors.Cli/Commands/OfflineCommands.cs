@@ -64,6 +64,7 @@ public static class OfflineCommands
         var seed = new Option<ulong>("--seed") { Description = "Seed of initialisation and sampling.", DefaultValueFactory = _ => 0UL };
         var lr = new Option<double>("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => 3e-4 };
         var ckptEvery = new Option<long>("--checkpoint-every") { Description = "Checkpoint period in steps.", DefaultValueFactory = _ => 5000 };
+        var shards = new Option<int?>("--shards") { Description = "Minibatch shards per step (default 2 on CPU: forward and backward of each on its own core; 1 on a GPU). The gradient is the full-batch one either way." };
         var includeMetals = new Option<bool>("--include-metals") { Description = "Keep crystals with MP gap 0 (default: non-metals only)." };
         var part = PartOption("train");
         var threads = ThreadsOption();
@@ -71,7 +72,7 @@ public static class OfflineCommands
         var output = new Option<string>("--out") { Description = "Output directory (checkpoints/, scalars.csv, options.json); an existing one is resumed.", Required = true };
         var cmd = new Command("train", "Train a CQL (or BC) policy on offline MP-20 trajectories.")
         {
-            Options = { data, pHat, steps, batch, bc, noCondition, cqlWeight, alpha1, alpha2, beta, b1, seed, lr, ckptEvery, includeMetals, part, threads, device, output },
+            Options = { data, pHat, steps, batch, bc, noCondition, cqlWeight, alpha1, alpha2, beta, b1, seed, lr, ckptEvery, shards, includeMetals, part, threads, device, output },
         };
         cmd.SetAction(parse =>
         {
@@ -88,6 +89,7 @@ public static class OfflineCommands
                 CheckpointEvery = parse.GetValue(ckptEvery),
                 Seed = parse.GetValue(seed),
                 LearningRate = parse.GetValue(lr),
+                Shards = parse.GetValue(shards) ?? (dev.Type == DeviceType.CUDA ? 1 : 2),
                 Reward = new RewardOptions
                 {
                     Alpha1 = parse.GetValue(alpha1), Alpha2 = parse.GetValue(alpha2), Beta = parse.GetValue(beta), B1 = parse.GetValue(b1),
