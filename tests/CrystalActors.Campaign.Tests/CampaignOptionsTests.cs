@@ -1,0 +1,84 @@
+namespace CrystalActors.Campaign.Tests;
+
+public class CampaignOptionsTests
+{
+    private static string RepoFile(params string[] parts)
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "CrystalActors.sln"))) return Path.Combine([d.FullName, .. parts]);
+        throw new DirectoryNotFoundException($"no CrystalActors.sln above {AppContext.BaseDirectory}");
+    }
+
+    private static string Write(string json)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"campaign-{Guid.NewGuid():N}.json");
+        File.WriteAllText(path, json);
+        return path;
+    }
+
+    [Theory]
+    [InlineData("campaign-smoke.json")]
+    [InlineData("exp1-reward-model-only.json")]
+    [InlineData("exp1-2core.json")]
+    [InlineData("exp2-dft-every-episode.json")]
+    [InlineData("exp3-reward-model-and-dft-random.json")]
+    [InlineData("exp3-2core.json")]
+    public void ShippedConfigs_Load(string file)
+    {
+        var o = CampaignOptions.Load(RepoFile("cluster-config", file));
+        Assert.Equal(1.12, o.TargetGapEv);
+        Assert.True(Path.IsPathRooted(o.OutputRoot));
+        Assert.InRange(o.Orders, 1, 5);
+    }
+
+    [Fact]
+    public void Exp4_NeedsTheExp1Policy_AndSaysSo()
+    {
+        // Exp. 4 starts from the policy Exp. 1 leaves in runs/exp1; without it the error names the key and the file.
+        var path = RepoFile("cluster-config", "exp4-reward-model-and-dft-from-exp1.json");
+        var policy = RepoFile("runs", "exp1", "policy.safetensors");
+        if (File.Exists(policy))
+        {
+            Assert.Equal(policy, CampaignOptions.Load(path).InitialPolicy);
+            return;
+        }
+        var e = Assert.Throws<CampaignConfigException>(() => CampaignOptions.Load(path));
+        Assert.Contains("initial_policy", e.Message);
+        Assert.Contains(Path.Combine("runs", "exp1", "policy.safetensors"), e.Message);
+    }
+
+    [Fact]
+    public void Exp1On2Cores_UsesFiveStepDoubleDqnInOneOrder()
+    {
+        var o = CampaignOptions.Load(RepoFile("cluster-config", "exp1-2core.json"));
+        Assert.Equal(5, o.Dqn.NStep);
+        Assert.True(o.Dqn.DoubleDqn);
+        Assert.Equal(5e-4, o.Dqn.LearningRate);
+        Assert.Equal(1, o.Orders);
+        Assert.Equal(0, o.DftEvery);
+        // The paper's own Exp. 1 keeps one-step DQN and its schedule.
+        var paper = CampaignOptions.Load(RepoFile("cluster-config", "exp1-reward-model-only.json"));
+        Assert.Equal(1, paper.Dqn.NStep);
+        Assert.Equal(1e-5, paper.Epsilon.DecayRate);
+        Assert.Equal(1000, paper.Dqn.TargetUpdateEvery);
+    }
+
+    [Theory]
+    [InlineData("""{ "orders": 0 }""", "orders")]
+    [InlineData("""{ "orders": 6 }""", "orders")]
+    [InlineData("""{ "dqn": { "n_step": 0 } }""", "dqn.n_step")]
+    [InlineData("""{ "dqn": { "learning_rate": 0 } }""", "dqn.learning_rate")]
+    [InlineData("""{ "dqn": { "n_stepp": 3 } }""", "n_stepp")]
+    [InlineData("""{ "episodes": 10, """, "invalid JSON")]
+    public void BadConfig_IsAnErrorNamingTheFileAndField(string json, string field)
+    {
+        var path = Write(json);
+        try
+        {
+            var e = Assert.Throws<CampaignConfigException>(() => CampaignOptions.Load(path));
+            Assert.Contains(path, e.Message);
+            Assert.Contains(field, e.Message);
+        }
+        finally { File.Delete(path); }
+    }
+}
