@@ -69,6 +69,15 @@ public class OptimumSearchTests
         Assert.Equal(2000, g.BestOrderStepsTo90PercentOfOptimum); // 0.95 >= 0.882 first at 2000 (0.7 at 1000 is not)
         Assert.Equal(0.95, g.FinalMeanReward);
         Assert.Equal(0.98, g.OptimumReward);
+        Assert.Equal(3, g.BestPolicyVersion);
+        Assert.Equal(3000, g.BestPolicySteps);
+
+        // A later, worse evaluation does not move the best policy.
+        var after = GreedyReportSection.From(s.Apply(new GreedyEvaluated(400, 4000, 0.30, 0.40, "KBr", 2.0, 4)), optimum)!;
+        Assert.Equal(0.30, after.FinalMeanReward);
+        Assert.Equal(0.95, after.BestMeanReward);
+        Assert.Equal(3, after.BestPolicyVersion);
+        Assert.Equal("NaCl", after.BestPolicyFormula);
 
         var never = GreedyReportSection.From(new CampaignState().Apply(new GreedyEvaluated(100, 1000, 0.5, 0.5, "X", 0, 1)), optimum)!;
         Assert.Null(never.StepsTo90PercentOfOptimum);

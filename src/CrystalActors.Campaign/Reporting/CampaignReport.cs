@@ -80,7 +80,10 @@ public sealed record CampaignReport(
             var reached = greedy.StepsTo90PercentOfOptimum is { } st
                 ? FormattableString.Invariant($"; reached 90% of the optimum after {st} environment steps ({greedy.EpisodesTo90PercentOfOptimum} episodes)")
                 : greedy.OptimumReward is null ? "" : "; the mean over orders has not reached 90% of the optimum";
-            if (greedy.BestOrderStepsTo90PercentOfOptimum is { } bo) reached += FormattableString.Invariant($"; best order reached 90% after {bo} steps");
+            if (greedy.BestOrderStepsTo90PercentOfOptimum is { } bo && bo != greedy.StepsTo90PercentOfOptimum)
+                reached += FormattableString.Invariant($"; best order reached 90% after {bo} steps");
+            if (greedy.BestPolicyVersion is { } bv)
+                reached += FormattableString.Invariant($"; best policy v{bv} ({greedy.BestPolicyFormula}, after {greedy.BestPolicySteps} steps) in best-policy.safetensors");
             console.MarkupLine(Markup.Escape(FormattableString.Invariant(
                 $"Greedy policy: final mean reward {greedy.FinalMeanReward:F4}, best {greedy.BestMeanReward:F4} ({greedy.Evaluations} evaluations){opt}{reached}")));
         }
@@ -110,7 +113,10 @@ public sealed record GreedyReportSection(
     [property: JsonPropertyName("optimum_gap_ev")] double? OptimumGapEv,
     [property: JsonPropertyName("steps_to_90pct_of_optimum")] long? StepsTo90PercentOfOptimum,
     [property: JsonPropertyName("episodes_to_90pct_of_optimum")] long? EpisodesTo90PercentOfOptimum,
-    [property: JsonPropertyName("best_order_steps_to_90pct_of_optimum")] long? BestOrderStepsTo90PercentOfOptimum = null)
+    [property: JsonPropertyName("best_order_steps_to_90pct_of_optimum")] long? BestOrderStepsTo90PercentOfOptimum = null,
+    [property: JsonPropertyName("best_policy_version")] long? BestPolicyVersion = null,
+    [property: JsonPropertyName("best_policy_steps")] long? BestPolicySteps = null,
+    [property: JsonPropertyName("best_policy_formula")] string? BestPolicyFormula = null)
 {
     public static GreedyReportSection? From(CampaignState s, Design.OptimumResult? optimum)
     {
@@ -118,8 +124,10 @@ public sealed record GreedyReportSection(
         // Mean over every breadth-first order (strict), and the best order's greedy design.
         var first = optimum is null ? null : s.Greedy.FirstOrDefault(g => g.MeanReward >= 0.9 * optimum.Reward);
         var firstBest = optimum is null ? null : s.Greedy.FirstOrDefault(g => g.BestReward >= 0.9 * optimum.Reward);
-        return new GreedyReportSection(s.Greedy.Count, s.Greedy[^1].MeanReward, s.Greedy[^1].BestFormula, s.Greedy.Max(g => g.MeanReward),
-            optimum?.Reward, optimum?.Formula, optimum?.GapEv, first?.EnvironmentSteps, first?.Episode, firstBest?.EnvironmentSteps);
+        var top = s.Greedy.MaxBy(g => g.MeanReward)!; // the first of equals: best-policy.safetensors holds that one
+        return new GreedyReportSection(s.Greedy.Count, s.Greedy[^1].MeanReward, s.Greedy[^1].BestFormula, top.MeanReward,
+            optimum?.Reward, optimum?.Formula, optimum?.GapEv, first?.EnvironmentSteps, first?.Episode, firstBest?.EnvironmentSteps,
+            top.PolicyVersion, top.EnvironmentSteps, top.BestFormula);
     }
 }
 

@@ -58,6 +58,7 @@ public sealed class CampaignCoordinatorActor(
         }
         if (s.Models.TryGetValue("policy", out var p))
         {
+            RememberPolicyFile(p.Version, p.Path);
             var notice = new PolicyPublished(p.Version, p.Path, p.Sha256);
             TellLearner(notice);
             foreach (var g in roles.Generators()) g.TryTell(notice);
@@ -84,6 +85,7 @@ public sealed class CampaignCoordinatorActor(
                 break;
             case PolicyPublished p:
                 Persist(new ModelVersionRegistered("policy", p.Version, p.Path, p.Sha256));
+                RememberPolicyFile(p.Version, p.Path);
                 break;
             case RewardModelPublished r:
                 _pendingFineTunes = Math.Max(0, _pendingFineTunes - 1);
@@ -141,8 +143,26 @@ public sealed class CampaignCoordinatorActor(
         }
     }
 
+    /// <summary>Recent policy versions' files, so the best greedy-evaluated one can be kept (the store holds them all).</summary>
+    private readonly SortedDictionary<long, string> _policyFiles = new();
+
+    private void RememberPolicyFile(long version, string path)
+    {
+        _policyFiles[version] = path;
+        while (_policyFiles.Count > 256) _policyFiles.Remove(_policyFiles.Keys.First());
+    }
+
     private void OnGreedy(GreedyReport g)
     {
+        // The best greedy policy so far is kept beside the latest one: Exp. 1's deliverable is the policy that
+        // designs the best crystal, and DQN's greedy reward need not rise monotonically.
+        bool best = State.Greedy.Count == 0 || g.MeanReward > State.Greedy.Max(x => x.MeanReward);
+        if (best && _policyFiles.TryGetValue(g.PolicyVersion, out var file) && File.Exists(file))
+        {
+            var target = Path.Combine(runDirectory, "best-policy.safetensors");
+            File.Copy(file, target + ".tmp", overwrite: true);
+            File.Move(target + ".tmp", target, overwrite: true);
+        }
         var e = new GreedyEvaluated(State.Episodes, g.EnvironmentSteps, g.MeanReward, g.BestReward, g.BestFormula, g.BestGapEv, g.PolicyVersion);
         Persist(e);
         _scalars!.Write(State.Episodes, "greedy/mean_reward", g.MeanReward);
