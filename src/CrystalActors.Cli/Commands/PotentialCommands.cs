@@ -155,74 +155,63 @@ public static class PotentialCommands
         return (valid, errors);
     }
 
-    private static void WriteEval(Stream stream, Mp20Record r, PotentialResult result)
+    /// <summary>One JSONL line for crystal <paramref name="r"/>: its index and id, then <paramref name="body"/>'s fields.</summary>
+    private static void WriteLine(Stream stream, Mp20Record r, Action<Utf8JsonWriter> body)
     {
         using (var w = new Utf8JsonWriter(stream, JsonOptions))
         {
             w.WriteStartObject();
             w.WriteNumber("index", r.Index);
             w.WriteString("material_id", r.MaterialId);
-            w.WriteNumber("num_atoms", result.NumAtoms);
-            Number(w, "energy_eV", result.Energy);
-            Number(w, "energy_per_atom_eV", result.EnergyPerAtom);
-            WriteRows(w, "forces_eV_per_A", result.Forces);
-            WriteRows(w, "stress_GPa", result.Stress);
+            body(w);
             w.WriteEndObject();
         }
         stream.WriteByte((byte)'\n');
     }
 
-    private static void WriteRelax(Stream stream, Mp20Record r, RelaxationResult result)
+    private static void WriteEval(Stream stream, Mp20Record r, PotentialResult result) => WriteLine(stream, r, w =>
     {
-        using (var w = new Utf8JsonWriter(stream, JsonOptions))
-        {
-            w.WriteStartObject();
-            w.WriteNumber("index", r.Index);
-            w.WriteString("material_id", r.MaterialId);
-            w.WriteString("status", result.Status.ToString());
-            if (result.Message is not null) w.WriteString("message", result.Message);
-            w.WriteNumber("steps", result.Steps);
-            Number(w, "initial_energy_eV", result.InitialEnergy);
-            Number(w, "final_energy_eV", result.FinalEnergy);
-            Number(w, "final_energy_per_atom_eV", result.FinalEnergyPerAtom);
-            Number(w, "final_max_force_eV_per_A", result.Final.MaxForce);
-            var m = result.Lattice;
-            WriteRows(w, "lattice", [m.M00, m.M01, m.M02, m.M10, m.M11, m.M12, m.M20, m.M21, m.M22]);
-            w.WriteStartArray("species");
-            foreach (var e in result.Species) w.WriteStringValue(e.Symbol);
-            w.WriteEndArray();
-            WriteRows(w, "frac_coords", result.FracCoords);
-            w.WriteStartObject("trajectory");
-            w.WriteStartArray("energies_eV");
-            foreach (var s in result.Trajectory) NumberValue(w, s.Energy);
-            w.WriteEndArray();
-            w.WriteStartArray("max_force_eV_per_A");
-            foreach (var s in result.Trajectory) NumberValue(w, s.MaxForce);
-            w.WriteEndArray();
-            w.WriteStartArray("volume_A3");
-            foreach (var s in result.Trajectory) NumberValue(w, s.Volume);
-            w.WriteEndArray();
-            w.WriteEndObject();
-            w.WriteEndObject();
-        }
-        stream.WriteByte((byte)'\n');
-    }
+        w.WriteNumber("num_atoms", result.NumAtoms);
+        Number(w, "energy_eV", result.Energy);
+        Number(w, "energy_per_atom_eV", result.EnergyPerAtom);
+        WriteRows(w, "forces_eV_per_A", result.Forces);
+        WriteRows(w, "stress_GPa", result.Stress);
+    });
 
-    private static void WriteError(Stream stream, Mp20Record r, string message)
+    private static void WriteRelax(Stream stream, Mp20Record r, RelaxationResult result) => WriteLine(stream, r, w =>
     {
-        using (var w = new Utf8JsonWriter(stream, JsonOptions))
-        {
-            w.WriteStartObject();
-            w.WriteNumber("index", r.Index);
-            w.WriteString("material_id", r.MaterialId);
-            w.WriteString("status", "Error");
-            w.WriteString("error", message);
-            w.WriteEndObject();
-        }
-        stream.WriteByte((byte)'\n');
-    }
+        w.WriteString("status", result.Status.ToString());
+        if (result.Message is not null) w.WriteString("message", result.Message);
+        w.WriteNumber("steps", result.Steps);
+        Number(w, "initial_energy_eV", result.InitialEnergy);
+        Number(w, "final_energy_eV", result.FinalEnergy);
+        Number(w, "final_energy_per_atom_eV", result.FinalEnergyPerAtom);
+        Number(w, "final_max_force_eV_per_A", result.Final.MaxForce);
+        var m = result.Lattice;
+        WriteRows(w, "lattice", [m.M00, m.M01, m.M02, m.M10, m.M11, m.M12, m.M20, m.M21, m.M22]);
+        w.WriteStartArray("species");
+        foreach (var e in result.Species) w.WriteStringValue(e.Symbol);
+        w.WriteEndArray();
+        WriteRows(w, "frac_coords", result.FracCoords);
+        w.WriteStartObject("trajectory");
+        w.WriteStartArray("energies_eV");
+        foreach (var s in result.Trajectory) NumberValue(w, s.Energy);
+        w.WriteEndArray();
+        w.WriteStartArray("max_force_eV_per_A");
+        foreach (var s in result.Trajectory) NumberValue(w, s.MaxForce);
+        w.WriteEndArray();
+        w.WriteStartArray("volume_A3");
+        foreach (var s in result.Trajectory) NumberValue(w, s.Volume);
+        w.WriteEndArray();
+        w.WriteEndObject();
+    });
 
-    /// <summary>A flattened [n, 3] array as nested rows (non-finite values as null, since JSON has no NaN).</summary>
+    private static void WriteError(Stream stream, Mp20Record r, string message) => WriteLine(stream, r, w =>
+    {
+        w.WriteString("status", "Error");
+        w.WriteString("error", message);
+    });
+
     private static void WriteRows(Utf8JsonWriter w, string name, double[] values)
     {
         w.WriteStartArray(name);
