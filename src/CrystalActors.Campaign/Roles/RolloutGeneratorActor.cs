@@ -46,7 +46,17 @@ public sealed class RolloutGeneratorActor(
                 _stopped = true;
                 break;
             case PlayBatch when !_stopped:
-                await PlayAsync().ConfigureAwait(false);
+                try
+                {
+                    await PlayAsync().ConfigureAwait(false);
+                }
+                catch (System.Threading.Channels.ChannelClosedException)
+                {
+                    // The learner or coordinator stopped first (the node is shutting down): the batch has nowhere to go.
+                    _stopped = true;
+                    Log.Debug("Generator {Name}: a receiver has stopped; generation ends", name);
+                    break;
+                }
                 context.Self.TryTell(PlayBatch.Instance);
                 break;
         }
