@@ -77,3 +77,68 @@ public class DqnTransitionTests
         public int GetHashCode(float x) => 0;
     }
 }
+
+public class OnlineDqnTests
+{
+    /// <summary>
+    /// A two-decision problem on KCl's 2-site skeleton with actions {Na, Cl}: Na first leads to a state where Na
+    /// earns 1 (Cl 0); Cl first leads to one where both earn -0.5. The first decision carries no reward, so the
+    /// greedy policy can only pick Na there through the bootstrapped value of the next state.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Update_PropagatesTheTerminalRewardThroughTheTargetNetwork(bool doubleDqn)
+    {
+        var options = new CampaignOptions
+        {
+            Skeleton = new SkeletonOptions { Data = SharedData.File("data", "mp20", "mp20_val.jsonl.gz"), MaterialIds = new[] { "mp-23289" } },
+            Vocabulary = new[] { "Na", "Cl" },
+        };
+        var (skeletons, tasks) = CampaignContext.LoadTasks(options);
+        var task = tasks[0];
+        int na = task.VocabularyActions[0], cl = task.VocabularyActions[1];
+        var order = task.NewEpisode(0).Order;
+        int first = order[0], second = order[1];
+        const byte U = 88;
+        byte[] State(int? firstAction)
+        {
+            var s = new[] { U, U };
+            if (firstAction is int a) s[first] = (byte)a;
+            return s;
+        }
+        byte[] Final(int a, int b)
+        {
+            var s = State(a);
+            s[second] = (byte)b;
+            return s;
+        }
+        var s0 = State(null);
+        var transitions = new[]
+        {
+            new Transition(0, s0, (byte)first, (byte)na, 0f, false, State(na), (byte)second, 1, 0),
+            new Transition(0, s0, (byte)first, (byte)cl, 0f, false, State(cl), (byte)second, 1, 0),
+            new Transition(0, State(na), (byte)second, (byte)na, 1f, true, Final(na, na), (byte)TrajectoryDataset.NoFocus, 1, 0),
+            new Transition(0, State(na), (byte)second, (byte)cl, 0f, true, Final(na, cl), (byte)TrajectoryDataset.NoFocus, 1, 0),
+            new Transition(0, State(cl), (byte)second, (byte)na, -0.5f, true, Final(cl, na), (byte)TrajectoryDataset.NoFocus, 1, 0),
+            new Transition(0, State(cl), (byte)second, (byte)cl, -0.5f, true, Final(cl, cl), (byte)TrajectoryDataset.NoFocus, 1, 0),
+        };
+        var dqn = new DqnOptions { LearningRate = 3e-3, TargetUpdateEvery = 20, DoubleDqn = doubleDqn, Gamma = 0.9 };
+        using var learner = new OnlineDqn(skeletons, task.VocabularyActions, 1.12, dqn, seed: 5);
+        double loss = 0;
+        for (int i = 0; i < 300; i++) (loss, _) = learner.Update(transitions);
+        Assert.True(loss < 0.01, $"TD loss {loss} after 300 updates");
+        var states = new IReadOnlyList<int>[] { s0.Select(x => (int)x).ToArray(), State(na).Select(x => (int)x).ToArray(), State(cl).Select(x => (int)x).ToArray() };
+        var focus = new[] { first, second, second };
+        var q = learner.QValues(new[] { 0, 0, 0 }, states, focus); // [state][Na, Cl]
+        // Terminal values are the rewards; the first decision's are gamma * max Q(s1, .): 0.9 for Na, -0.45 for Cl.
+        Assert.Equal(1.0, q[1][0], tolerance: 0.05);
+        Assert.Equal(0.0, q[1][1], tolerance: 0.05);
+        Assert.Equal(-0.5, q[2][0], tolerance: 0.05);
+        Assert.Equal(-0.5, q[2][1], tolerance: 0.05);
+        Assert.Equal(0.9, q[0][0], tolerance: 0.05);
+        Assert.Equal(-0.45, q[0][1], tolerance: 0.05);
+        var greedy = learner.Act(new[] { 0, 0, 0 }, states, focus, epsilon: 0, new Random(1));
+        Assert.Equal(new[] { na, na, greedy[2] }, greedy);
+    }
+}

@@ -49,13 +49,29 @@ public sealed class DqnPolicy : IDisposable
         if (greedy.Count == 0) return actions;
         using var scope = DisposeScope.Open();
         using var noGrad = NoGradScope.Enter();
-        var cs = greedy.Select(i => crystals[i]).ToArray();
-        var types = greedy.SelectMany(i => nodeTypes[i].Select(x => (long)x)).ToArray();
-        var state = new StateTensors(Tensor.From(types, types.Length), Tensor.From(greedy.Select(i => (long)focus[i]).ToArray(), greedy.Count),
-            Graphs.BuildGlobals(cs), Graphs.BuildGraph(cs));
-        var best = Network.Forward(state).MaskedFill(InvalidMask, double.NegativeInfinity).ArgMax(1).ToArray<long>();
+        var q = Forward(greedy.Select(i => crystals[i]).ToArray(), greedy.Select(i => nodeTypes[i]).ToArray(), greedy.Select(i => focus[i]).ToArray());
+        var best = q.MaskedFill(InvalidMask, double.NegativeInfinity).ArgMax(1).ToArray<long>();
         for (int k = 0; k < greedy.Count; k++) actions[greedy[k]] = (int)best[k];
         return actions;
+    }
+
+    /// <summary>Q(s, a) of each state for each action of the vocabulary, in vocabulary order.</summary>
+    public float[][] QValues(IReadOnlyList<int> crystals, IReadOnlyList<IReadOnlyList<int>> nodeTypes, IReadOnlyList<int> focus)
+    {
+        using var scope = DisposeScope.Open();
+        using var noGrad = NoGradScope.Enter();
+        var q = Forward(crystals.ToArray(), nodeTypes, focus).ToArray<float>();
+        return Enumerable.Range(0, crystals.Count)
+            .Select(i => _vocabulary.Select(a => q[i * ActionVocabulary.Count + a]).ToArray()).ToArray();
+    }
+
+    /// <summary>Q-values [B, 88] of a batch of states (caller's scope).</summary>
+    private Tensor Forward(int[] crystals, IReadOnlyList<IReadOnlyList<int>> nodeTypes, IReadOnlyList<int> focus)
+    {
+        var types = nodeTypes.SelectMany(t => t.Select(x => (long)x)).ToArray();
+        var state = new StateTensors(Tensor.From(types, types.Length), Tensor.From(focus.Select(f => (long)f).ToArray(), focus.Count),
+            Graphs.BuildGlobals(crystals), Graphs.BuildGraph(crystals));
+        return Network.Forward(state);
     }
 
     /// <summary>Loads published weights; the version is read from the file's metadata.</summary>

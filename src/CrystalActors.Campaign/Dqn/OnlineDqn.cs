@@ -38,6 +38,10 @@ public sealed class OnlineDqn : IDisposable
     public int[] Act(IReadOnlyList<int> crystals, IReadOnlyList<IReadOnlyList<int>> nodeTypes, IReadOnlyList<int> focus, double epsilon, Random rng) =>
         _policy.Act(crystals, nodeTypes, focus, epsilon, rng);
 
+    /// <summary>Q-values of the online network (see <see cref="DqnPolicy.QValues"/>).</summary>
+    public float[][] QValues(IReadOnlyList<int> crystals, IReadOnlyList<IReadOnlyList<int>> nodeTypes, IReadOnlyList<int> focus) =>
+        _policy.QValues(crystals, nodeTypes, focus);
+
     /// <summary>One gradient step on a sampled minibatch; returns the TD loss and the mean Q of the taken actions.</summary>
     public (double Loss, double MeanQ) Update(IReadOnlyList<Transition> batch)
     {
