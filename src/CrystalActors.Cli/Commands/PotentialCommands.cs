@@ -27,37 +27,39 @@ public static class PotentialCommands
         yield return Relax();
     }
 
-    private static Option<string> WeightsOption() => new("--weights")
-    { Description = "M3GNet potential weights (.safetensors with matgl metadata)", DefaultValueFactory = _ => DefaultWeights };
+    /// <summary>The options eval and relax share: weights, input crystals, output, limit, batch size, precision.</summary>
+    private sealed class CommonOptions
+    {
+        public Option<string> Weights { get; } = new("--weights")
+        { Description = "M3GNet potential weights (.safetensors with matgl metadata)", DefaultValueFactory = _ => DefaultWeights };
+        public Option<string> Data { get; } = new("--data") { Description = "Crystals: MP-20 JSONL(.gz), CSV with a cif column, or CIF", Required = true };
+        public Option<string> Output { get; } = new("--out") { Description = "Output JSONL, one line per crystal", Required = true };
+        public Option<int> Limit { get; } = new("--limit") { Description = "Use at most this many crystals (0 = all)", DefaultValueFactory = _ => 0 };
+        public Option<int> Batch { get; } = new("--batch") { Description = "Crystals per batched potential call", DefaultValueFactory = _ => 16 };
+        public Option<string> Dtype { get; } = new("--dtype") { Description = "float32 (matgl's default) or float64", DefaultValueFactory = _ => "float32" };
 
-    private static Option<string> DataOption() => new("--data")
-    { Description = "Crystals: MP-20 JSONL(.gz), CSV with a cif column, or CIF", Required = true };
+        public void AddTo(Command cmd)
+        {
+            foreach (var o in new Option[] { Weights, Data, Output, Limit, Batch, Dtype }) cmd.Options.Add(o);
+        }
 
-    private static Option<string> OutOption() => new("--out") { Description = "Output JSONL, one line per crystal", Required = true };
-
-    private static Option<int> LimitOption() => new("--limit") { Description = "Use at most this many crystals (0 = all)", DefaultValueFactory = _ => 0 };
-
-    private static Option<int> BatchOption() => new("--batch") { Description = "Crystals per batched potential call", DefaultValueFactory = _ => 16 };
-
-    private static Option<string> DtypeOption() => new("--dtype") { Description = "float32 (matgl's default) or float64", DefaultValueFactory = _ => "float32" };
+        public M3gnetPotential LoadPotential(ParseResult p) => M3gnetPotential.Load(p.GetValue(Weights)!, ParseDtype(p.GetValue(Dtype)!));
+        public List<Mp20Record> ReadRecords(ParseResult p) => PotentialCommands.ReadRecords(p.GetValue(Data)!, p.GetValue(Limit));
+        public int BatchSize(ParseResult p) => Math.Max(1, p.GetValue(Batch));
+    }
 
     private static Command Eval()
     {
-        var weights = WeightsOption();
-        var data = DataOption();
-        var output = OutOption();
-        var limit = LimitOption();
-        var batch = BatchOption();
-        var dtype = DtypeOption();
+        var common = new CommonOptions();
         var cmd = new Command("eval", "Energy (eV, eV/atom), forces (eV/Å) and stress (GPa, σ = (1/V)∂E/∂ε: positive = tensile) per crystal.");
-        foreach (var o in new Option[] { weights, data, output, limit, batch, dtype }) cmd.Options.Add(o);
+        common.AddTo(cmd);
         cmd.SetAction(p =>
         {
-            using var potential = M3gnetPotential.Load(p.GetValue(weights)!, ParseDtype(p.GetValue(dtype)!));
-            var records = ReadRecords(p.GetValue(data)!, p.GetValue(limit));
-            using var stream = File.Create(p.GetValue(output)!);
+            using var potential = common.LoadPotential(p);
+            var records = common.ReadRecords(p);
+            using var stream = File.Create(p.GetValue(common.Output)!);
             int ok = 0, failed = 0;
-            foreach (var chunk in records.Chunk(Math.Max(1, p.GetValue(batch))))
+            foreach (var chunk in records.Chunk(common.BatchSize(p)))
             {
                 var (valid, errors) = Validate(potential, chunk);
                 var results = potential.Compute(valid.Select(v => v.Structure!).ToArray());
@@ -66,7 +68,7 @@ public static class PotentialCommands
                 ok += valid.Count;
                 failed += errors.Count;
             }
-            Log.Information("Evaluated {Ok} crystals with {Model} ({Failed} skipped) -> {Out}", ok, potential.Model.Name, failed, p.GetValue(output));
+            Log.Information("Evaluated {Ok} crystals with {Model} ({Failed} skipped) -> {Out}", ok, potential.Model.Name, failed, p.GetValue(common.Output));
             return 0;
         });
         return cmd;
@@ -74,28 +76,24 @@ public static class PotentialCommands
 
     private static Command Relax()
     {
-        var weights = WeightsOption();
-        var data = DataOption();
-        var output = OutOption();
-        var limit = LimitOption();
-        var batch = BatchOption();
-        var dtype = DtypeOption();
+        var common = new CommonOptions();
         var fmax = new Option<double>("--fmax") { Description = "Force convergence threshold (eV/Å)", DefaultValueFactory = _ => 0.1 };
         var steps = new Option<int>("--steps") { Description = "Maximum FIRE steps", DefaultValueFactory = _ => 200 };
         var fixCell = new Option<bool>("--fix-cell") { Description = "Relax positions only (no FrechetCellFilter)" };
         var cmd = new Command("relax", "Relax crystals with FIRE (+ FrechetCellFilter cell relaxation, as matgl's Relaxer / ASE 3.23) on M3GNet.");
-        foreach (var o in new Option[] { weights, data, output, limit, batch, dtype, fmax, steps, fixCell }) cmd.Options.Add(o);
+        common.AddTo(cmd);
+        foreach (var o in new Option[] { fmax, steps, fixCell }) cmd.Options.Add(o);
         cmd.SetAction(p =>
         {
-            using var potential = M3gnetPotential.Load(p.GetValue(weights)!, ParseDtype(p.GetValue(dtype)!));
+            using var potential = common.LoadPotential(p);
             var options = new RelaxOptions { Fmax = p.GetValue(fmax), MaxSteps = p.GetValue(steps), RelaxCell = !p.GetValue(fixCell) };
             if (!(options.Fmax > 0)) throw new ArgumentException($"--fmax must be positive, got {options.Fmax}");
             if (options.MaxSteps < 0) throw new ArgumentException($"--steps must be ≥ 0, got {options.MaxSteps}");
             var relaxer = new FireRelaxer(potential, options);
-            var records = ReadRecords(p.GetValue(data)!, p.GetValue(limit));
-            using var stream = File.Create(p.GetValue(output)!);
+            var records = common.ReadRecords(p);
+            using var stream = File.Create(p.GetValue(common.Output)!);
             var counts = new Dictionary<string, int>();
-            foreach (var chunk in records.Chunk(Math.Max(1, p.GetValue(batch))))
+            foreach (var chunk in records.Chunk(common.BatchSize(p)))
             {
                 var (valid, errors) = Validate(potential, chunk);
                 var results = relaxer.Relax(valid.Select(v => v.Structure!).ToArray());
@@ -108,7 +106,7 @@ public static class PotentialCommands
                 foreach (var (r, message) in errors) WriteError(stream, r, message);
             }
             Log.Information("Relaxed {Count} crystals with {Model}: {Statuses} -> {Out}", records.Count, potential.Model.Name,
-                string.Join(", ", counts.Select(kv => $"{kv.Key} {kv.Value}")), p.GetValue(output));
+                string.Join(", ", counts.Select(kv => $"{kv.Key} {kv.Value}")), p.GetValue(common.Output));
             return 0;
         });
         return cmd;
