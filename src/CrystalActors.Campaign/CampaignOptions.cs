@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using CrystalActors.Campaign.Design;
+using CrystalActors.Crystals;
 
 namespace CrystalActors.Campaign;
 
@@ -115,7 +116,8 @@ public sealed record CampaignOptions
 
     private CampaignOptions ResolvePaths(string dir)
     {
-        string? R(string? p) => p is null || Path.IsPathRooted(p) ? p : Path.GetFullPath(Path.Combine(dir, p));
+        // Relative to the config's folder; a path into shared/ that is not there is looked up where SharedPaths finds shared/.
+        string? R(string? p) => p is null ? p : SharedPaths.Resolve(Path.IsPathRooted(p) ? p : Path.GetFullPath(Path.Combine(dir, p)));
         return this with
         {
             OutputRoot = R(OutputRoot)!,

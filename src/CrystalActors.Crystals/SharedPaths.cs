@@ -30,5 +30,21 @@ public static class SharedPaths
             $"no shared/ folder holding {marker}/ above {Directory.GetCurrentDirectory()} or {AppContext.BaseDirectory}, " +
             $"and ${EnvironmentVariable} does not name one: set {EnvironmentVariable} to the shared data folder (see README, 'Shared data')");
 
+    /// <summary>
+    /// A path into shared/ as written relative to a checkout (e.g. "../../shared/reference/x"): itself when it exists,
+    /// else the same file under the shared folder <see cref="FindShared"/> locates ($CRYSTAL_ACTORS_SHARED first), so
+    /// configs keep working when the data lives elsewhere. Anything else is returned unchanged.
+    /// </summary>
+    public static string Resolve(string path)
+    {
+        if (File.Exists(path) || Directory.Exists(path)) return path;
+        var parts = path.Replace('\\', '/').Split('/');
+        int i = Array.LastIndexOf(parts, "shared");
+        if (i < 0 || i == parts.Length - 1) return path;
+        var rest = parts[(i + 1)..];
+        return FindShared(rest[0]) is { } root && Path.Combine([root, .. rest]) is var candidate
+               && (File.Exists(candidate) || Directory.Exists(candidate)) ? candidate : path;
+    }
+
     public static string? DefaultPseudoRoot() => FindShared() is { } s ? Path.Combine(s, "pseudo") : null;
 }

@@ -43,7 +43,8 @@ public static class PotentialCommands
             foreach (var o in new Option[] { Weights, Data, Output, Limit, Batch, Dtype }) cmd.Options.Add(o);
         }
 
-        public M3gnetPotential LoadPotential(ParseResult p) => M3gnetPotential.Load(p.GetValue(Weights)!, ParseDtype(p.GetValue(Dtype)!));
+        public M3gnetPotential LoadPotential(ParseResult p) =>
+            M3gnetPotential.Load(SharedPaths.Resolve(p.GetValue(Weights)!), ParseDtype(p.GetValue(Dtype)!));
         public List<Mp20Record> ReadRecords(ParseResult p) => PotentialCommands.ReadRecords(p.GetValue(Data)!, p.GetValue(Limit));
         public int BatchSize(ParseResult p) => Math.Max(1, p.GetValue(Batch));
     }
