@@ -46,9 +46,9 @@ public sealed record CampaignOptions
     public int GreedyEvalEvery { get; init; } = 500;
 
     /// <summary>
-    /// Breadth-first fill orders an episode is drawn from (1..5; default 1 = the skeleton's first order, as the
-    /// pipeline paper fills its skeleton in one fixed order). With more, each episode picks one at random, and the
-    /// greedy policy is evaluated (and its reward averaged) over all of them.
+    /// Breadth-first fill orders an episode is drawn from (1..5; default 1 = the skeleton's first order, one fixed
+    /// order, so the greedy policy is a single design). With more, each episode picks one at random, and the greedy
+    /// policy is evaluated (and its reward averaged) over all of them.
     /// </summary>
     public int Orders { get; init; } = 1;
 
