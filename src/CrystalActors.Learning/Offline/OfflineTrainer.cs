@@ -46,7 +46,8 @@ public sealed record OfflineTrainOptions
     /// <summary>
     /// Run the shards' forward and backward passes on separate threads (default null = when libtorch uses one
     /// intra-op thread and the machine has two or more cores). Gradients of the shards meet only in the parameters'
-    /// accumulators, where a + b = b + a, so results are identical either way.
+    /// accumulators; with two shards that is a + b = b + a, so results are bit-identical either way (with more, the
+    /// arrival order can change the last bit).
     /// </summary>
     public bool? ParallelShards { get; init; }
     /// <summary>Reward function (p̂ also enters the state when <see cref="Conditioned"/>).</summary>
