@@ -147,7 +147,8 @@ public sealed record CampaignOptions
         Check(TorchThreads >= 1, "torch_threads", "must be >= 1");
         Check(OfflineCql.DutyCycle is > 0 and <= 1, "offline_cql.duty_cycle", "must be in (0, 1]");
         Check(GreedyEvalEvery >= 0, "greedy_eval_every", "must be >= 0 (0 = never)");
-        Check(Orders is >= 1 and <= CrystalActors.Crystals.Graphs.Skeleton.DefaultOrderCount, "orders", $"must be in 1..{CrystalActors.Crystals.Graphs.Skeleton.DefaultOrderCount}");
+        const int maxOrders = Crystals.Graphs.Skeleton.DefaultOrderCount;
+        Check(Orders is >= 1 and <= maxOrders, "orders", $"must be in 1..{maxOrders}");
         Check(CrystalActors.Dft.Input.DftProtocol.Names.Contains(Dft.ProtocolName.ToLowerInvariant()), "dft.protocol_name",
             $"'{Dft.ProtocolName}' is not a protocol; valid: {string.Join(", ", CrystalActors.Dft.Input.DftProtocol.Names)}");
         Check(Epsilon.Start is >= 0 and <= 1 && Epsilon.End is >= 0 and <= 1, "epsilon", "start and end must be in [0, 1]");

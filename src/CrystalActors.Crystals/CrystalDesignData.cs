@@ -24,10 +24,8 @@ public static class CrystalDesignData
 
     private static string Locate()
     {
+        // The element vocabulary and SMACT data (action_vocab_88.csv, smact/) live in shared/data/crystal-design.
         var marker = System.IO.Path.Combine("data", "crystal-design");
-        if (SharedPaths.FindShared(marker) is { } shared) return System.IO.Path.Combine(shared, marker);
-        throw new DirectoryNotFoundException(
-            "The shared element data (shared/data/crystal-design: action_vocab_88.csv and smact/) was not found in " +
-            $"${SharedPaths.EnvironmentVariable} or above {AppContext.BaseDirectory} or {Directory.GetCurrentDirectory()}; set {SharedPaths.EnvironmentVariable} to the shared folder (see README).");
+        return System.IO.Path.Combine(SharedPaths.RequireShared(marker), marker);
     }
 }

@@ -42,8 +42,9 @@ public static class SharedPaths
         int i = Array.LastIndexOf(parts, "shared");
         if (i < 0 || i == parts.Length - 1) return path;
         var rest = parts[(i + 1)..];
-        return FindShared(rest[0]) is { } root && Path.Combine([root, .. rest]) is var candidate
-               && (File.Exists(candidate) || Directory.Exists(candidate)) ? candidate : path;
+        if (FindShared(rest[0]) is not { } root) return path;
+        var candidate = Path.Combine([root, .. rest]);
+        return File.Exists(candidate) || Directory.Exists(candidate) ? candidate : path;
     }
 
     public static string? DefaultPseudoRoot() => FindShared() is { } s ? Path.Combine(s, "pseudo") : null;

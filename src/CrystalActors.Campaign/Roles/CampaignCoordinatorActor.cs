@@ -271,7 +271,6 @@ public sealed record CampaignRoles(
     Func<IReadOnlyList<ActorRef>> Generators, Func<ActorRef?> Learner, Func<ActorRef?> RewardModel,
     Func<ActorRef?> FineTuner, Func<ActorRef?> Relaxer, Func<ActorRef?> OfflineCql);
 
-
 /// <summary>
 /// The campaign's scalars, by tag (charts/episode_reward, dft/gap_ev, greedy/mean_reward, ...): long-form CSV
 /// (wall_time, step, tag, value) for pandas, and TensorBoard event files under tensorboard/ for `tensorboard --logdir`.
