@@ -10,9 +10,9 @@ say() { printf '[bootstrap] %s\n' "$*" >&2; }
 # --- apt packages --------------------------------------------------------------------------
 # libtorch-dev: the neural-network runtime; libopenblas0-pthread: switches libblas.so.3 to
 # OpenBLAS (about 20x faster matmuls than the reference BLAS libtorch-dev pulls in);
-# quantum-espresso + openmpi-bin: pw.x; rabbitmq-server: the cluster transport;
+# quantum-espresso + openmpi-bin: pw.x (the cluster runtime is Akka.NET, a NuGet package: no broker);
 # libsymspg-dev: spglib for space groups.
-PACKAGES=(libtorch-dev libopenblas0-pthread cmake g++ make quantum-espresso openmpi-bin rabbitmq-server libsymspg-dev)
+PACKAGES=(libtorch-dev libopenblas0-pthread cmake g++ make quantum-espresso openmpi-bin libsymspg-dev)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -156,6 +156,9 @@ public sealed record CampaignOptions
         Check(Dqn.Gamma is >= 0 and <= 1, "dqn.gamma", "must be in [0, 1]");
         Check(Dqn.NStep is >= 1 and <= 255, "dqn.n_step", "must be in 1..255");
         Check(Dqn.LearningRate > 0, "dqn.learning_rate", "must be positive");
+        Check(Dft.Runners >= 1, "dft.runners", "must be >= 1");
+        Check(Dft.LeaseSeconds >= 1, "dft.lease_seconds", "must be >= 1");
+        Check(Dft.MaxAttempts >= 1, "dft.max_attempts", "must be >= 1");
         Check(RewardModel.FinetuneSteps >= 0 && RewardModel.FinetuneLr > 0, "reward_model", "finetune_steps >= 0 and finetune_lr > 0");
         Check(File.Exists(Skeleton.Data), "skeleton.data", $"'{Skeleton.Data}' does not exist");
         Check(File.Exists(RewardModel.Weights), "reward_model.weights", $"'{RewardModel.Weights}' does not exist");
@@ -247,8 +250,14 @@ public sealed record DftOptions
     public double? EcutRhoRy { get; init; }
     public double? KSpacingInvAngstrom { get; init; }
 
-    /// <summary>DFT worker actors on a single node (each runs pw.x with <see cref="MpiRanks"/> ranks).</summary>
+    /// <summary>DFT worker actors on each node with role dft-worker (each runs pw.x with <see cref="MpiRanks"/> ranks).</summary>
     public int Runners { get; init; } = 1;
+
+    /// <summary>The farm's lease term: a worker renews every third of it; a job whose lease runs out goes back to the queue.</summary>
+    public double LeaseSeconds { get; init; } = 30;
+
+    /// <summary>Attempts (expired leases + retryable failures) before a DFT job is dead-lettered.</summary>
+    public int MaxAttempts { get; init; } = 5;
 }
 
 public sealed record OfflineOptions

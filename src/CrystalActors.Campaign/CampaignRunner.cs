@@ -1,3 +1,6 @@
+using Akka.Actor;
+using Akka.Cluster.Routing;
+using Akka.Routing;
 using CrystalActors.Campaign.Design;
 using CrystalActors.Campaign.Reporting;
 using CrystalActors.Campaign.Roles;
@@ -8,63 +11,150 @@ using CrystalActors.Dft.Execution;
 using CrystalActors.Learning.Offline;
 using CrystalActors.Models.Megnet;
 using CrystalActors.Models.Reward;
-using CrystalActors.Runtime.Actors;
-using CrystalActors.Runtime.Hosting;
-using CrystalActors.Runtime.Messages;
+using CrystalActors.Runtime.Cluster;
+using CrystalActors.Runtime.Farming;
 using CrystalActors.Runtime.Persistence;
 using Serilog;
 
 namespace CrystalActors.Campaign;
 
+/// <summary>How a campaign ended on this node: the last progress seen, and the report where this node can read it.</summary>
+public sealed record CampaignOutcome(CampaignProgress Progress, string? ReportPath);
+
 /// <summary>
-/// Wires a campaign into a cluster node: the campaign roles (campaign coordinator, learner,
-/// rollout, reward-model, fine-tuner, relaxer) are registered with the node, the DFT farm's
-/// executor is the real DFT service. The campaign roles talk in-process and so run on one node,
-/// the one that also runs the farm's coordinator (they share its job table); DFT workers run
-/// anywhere the transport reaches.
+/// Runs a campaign on one node of the Akka.NET cluster. The node's cluster roles decide which of the campaign's
+/// roles it hosts; one node with every role is the embedded default (./run-node.sh):
+/// <list type="bullet">
+/// <item><c>coordinator</c>: the campaign coordinator and the DFT farm (persistent cluster singletons)</item>
+/// <item><c>learner</c>: the online DQN learner (persistent singleton); <c>offline-cql</c>: offline CQL (singleton)</item>
+/// <item><c>fine-tuner</c>: reward-model fine-tuning (singleton); <c>reward-model</c>: a scoring replica on this node</item>
+/// <item><c>rollout</c>: rollout generators; <c>relaxer</c>: M3GNet + FIRE workers; <c>dft-worker</c>: pw.x workers (all local, any number of nodes)</item>
+/// </list>
 /// </summary>
 public static class CampaignRunner
 {
-    /// <summary>Episode batches the learner may have queued: generators wait beyond it, so they never run far ahead of learning.</summary>
-    public const int LearnerMailbox = 4;
+    public static readonly string[] Roles = ["coordinator", "learner", "offline-cql", "fine-tuner", "reward-model", "rollout", "relaxer", "dft-worker"];
 
-    /// <summary>Roles a campaign adds to the built-in coordinator and dft-worker.</summary>
-    public static readonly string[] CampaignRoleNames = ["campaign", "learner", "rollout", "reward-model", "fine-tuner", "relaxer", "offline-cql"];
+    /// <summary>The campaign's run directory: journal, content store, report, CIF files, logs.</summary>
+    public static string RunDirectory(CampaignOptions options) => Path.GetFullPath(Path.Combine(options.OutputRoot, options.Name));
 
-    /// <summary>Runs the campaign on this node until it stops; returns its report (null on a node without the campaign role).</summary>
-    /// <param name="onProgress">Called every second with the campaign's progress (for a live display).</param>
-    public static async Task<CampaignReport?> RunAsync(CampaignOptions options, Topology topology, string? nodeName, IReadOnlyList<string>? roles,
-        CancellationToken ct = default, Action<CampaignProgress>? onProgress = null)
+    /// <summary>The SQLite journal of a campaign (the one-node default).</summary>
+    public static string JournalPath(CampaignOptions options) => Path.Combine(RunDirectory(options), "state", "journal.db");
+
+    /// <summary>One node with every role, its own seed, SQLite journal in the run directory.</summary>
+    public static NodeSettings DefaultNode(CampaignOptions options) => new()
+    {
+        Name = "local", Roles = Roles, JournalTarget = JournalPath(options), Profile = "single-node",
+    };
+
+    /// <summary>Runs (or resumes) the campaign on this node until the coordinator reports it finished or <paramref name="ct"/> is cancelled.</summary>
+    /// <param name="onProgress">Called about every second with the coordinator's progress (for a live display).</param>
+    public static async Task<CampaignOutcome?> RunAsync(CampaignOptions options, NodeSettings settings, CancellationToken ct = default,
+        Action<CampaignProgress>? onProgress = null)
     {
         Torch.Torch.NumThreads = options.TorchThreads;
         Torch.Torch.UseCachingCpuAllocator(1L << 30);
-        if (options.OptimumSearch && Reporting.OptimumFile.TryRead(RunDirectory(options)) is null
-            && (roles is { Count: > 0 } ? roles : topology.Node(nodeName).Roles).Contains("campaign"))
+        var run = RunDirectory(options);
+        Directory.CreateDirectory(run);
+        if (settings.Roles.Contains("coordinator"))
         {
-            Log.Information("Campaign {Name}: searching the best reward reachable under the reward model (optimum_search)", options.Name);
-            var o = FindOptimum(options, progress: m => Log.Debug("Optimum search: {Progress}", m));
-            Log.Information("Campaign {Name}: optimum reward {Reward:F4} for {Formula} (gap {Gap:F3} eV; {Evaluated} designs evaluated)",
-                options.Name, o.Reward, o.Formula, o.GapEv, o.Evaluated);
+            File.WriteAllText(Path.Combine(run, "config.json"), options.ToJson());
+            if (options.OptimumSearch && OptimumFile.TryRead(run) is null)
+            {
+                Log.Information("Campaign {Name}: searching the best reward reachable under the reward model (optimum_search)", options.Name);
+                var o = FindOptimum(options, progress: m => Log.Debug("Optimum search: {Progress}", m));
+                Log.Information("Campaign {Name}: optimum reward {Reward:F4} for {Formula} (gap {Gap:F3} eV; {Evaluated} designs evaluated)",
+                    options.Name, o.Reward, o.Formula, o.GapEv, o.Evaluated);
+            }
         }
-        var services = CreateServices(options, topology, out var finished, onProgress);
-        // The campaign roles exchange in-process messages: a node with any of them runs them all.
-        var nodeRoles = roles is { Count: > 0 } ? roles : topology.Node(nodeName).Roles;
-        if (nodeRoles.Any(CampaignRoleNames.Contains))
-            nodeRoles = nodeRoles.Union(CampaignRoleNames).ToList();
-        await using var node = await ClusterNode.StartAsync(topology, nodeName, nodeRoles, services, ct).ConfigureAwait(false);
-        var escalated = new TaskCompletionSource<ActorEscalation>(TaskCreationOptions.RunContinuationsAsynchronously);
-        node.Escalated += e => escalated.TrySetResult(e);
-        if (!node.Roles.Contains("campaign"))
+        await using var node = await ClusterNode.StartAsync(settings, TimeSpan.FromMinutes(2), ct).ConfigureAwait(false);
+        var coordinator = Place(node, options);
+        CampaignProgress? last = null;
+        while (!ct.IsCancellationRequested && !node.System.WhenTerminated.IsCompleted)
         {
-            // A worker node: serve until stopped.
-            try { await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false); } catch (OperationCanceledException) { }
-            return null;
+            try
+            {
+                last = await coordinator.Ask<CampaignProgress>(GetProgress.Instance, TimeSpan.FromSeconds(5), ct).ConfigureAwait(false);
+                onProgress?.Invoke(last);
+                if (last.Finished) break;
+            }
+            catch (AskTimeoutException)
+            {
+                // The coordinator is starting, recovering, or moving to another node: the generators wait, and so do we.
+            }
+            catch (OperationCanceledException) { break; }
+            try { await Task.Delay(1000, ct).ConfigureAwait(false); } catch (OperationCanceledException) { break; }
         }
-        var done = await Task.WhenAny(finished.Task, escalated.Task, Task.Delay(Timeout.Infinite, ct)).ConfigureAwait(false);
-        if (done == escalated.Task)
-            throw new InvalidOperationException($"actor {escalated.Task.Result.Address} failed past its restart limit: {escalated.Task.Result.Error.Message}", escalated.Task.Result.Error);
-        ct.ThrowIfCancellationRequested();
-        return await finished.Task.ConfigureAwait(false);
+        if (last is null) return null;
+        if (last.Finished && node.HasRole("coordinator"))
+        {
+            // Let the other nodes see the end before the coordinator's node leaves (they poll it every second).
+            var until = DateTime.UtcNow.AddSeconds(15);
+            while (node.Cluster.State.Members.Count > 1 && DateTime.UtcNow < until && !ct.IsCancellationRequested)
+                await Task.Delay(500, CancellationToken.None).ConfigureAwait(false);
+        }
+        var report = Path.Combine(run, "report.json");
+        return new CampaignOutcome(last, last.Finished && File.Exists(report) ? report : null);
+    }
+
+    /// <summary>Starts this node's share of the campaign's roles; returns the coordinator's proxy.</summary>
+    public static IActorRef Place(ClusterNode node, CampaignOptions options)
+    {
+        var system = node.System;
+        var farm = node.Singleton("dft-farm", "coordinator");
+        var coordinator = node.Singleton("campaign", "coordinator");
+        var learner = node.Singleton("learner", "learner");
+        var fineTuner = node.Singleton("fine-tuner", "fine-tuner");
+        var mediator = node.Mediator;
+        var store = new ContentStore(Path.Combine(RunDirectory(options), "state", "content"));
+
+        var farmOptions = new FarmOptions { Lease = TimeSpan.FromSeconds(options.Dft.LeaseSeconds), MaxAttempts = options.Dft.MaxAttempts };
+        node.StartSingleton("dft-farm", DftFarmActor.Props(farmOptions), "coordinator");
+        node.StartSingleton("campaign", CampaignCoordinatorActor.Props(options, RunDirectory(options), new CoordinatorPeers(farm, learner, fineTuner, mediator)), "coordinator");
+        var needsTasks = node.HasRole("learner") || node.HasRole("rollout");
+        var context = needsTasks ? CampaignContext.Create(options) : null;
+        if (context is not null) node.StartSingleton("learner", LearnerActor.Props(context, coordinator, mediator), "learner");
+        if (options.RewardModel.FinetuneSteps > 0)
+        {
+            var tune = new FineTuneOptions
+            {
+                Steps = options.RewardModel.FinetuneSteps, LearningRate = options.RewardModel.FinetuneLr,
+                ReplayRatio = options.RewardModel.ReplayRatio, Seed = options.Seed, Fidelity = FidelityNames.Parse(options.RewardModel.Fidelity),
+            };
+            node.StartSingleton("fine-tuner", FineTunerActor.Props(options.RewardModel.Weights, tune, store, coordinator, mediator), "fine-tuner");
+        }
+        if (options.OfflineCql.Enabled)
+            node.StartSingleton("offline-cql", OfflineCqlActor.Props(options, RunDirectory(options), store, coordinator, mediator), "offline-cql");
+
+        IActorRef? rewardModel = null;
+        if (node.HasRole("reward-model"))
+            rewardModel = system.ActorOf(RewardModelActor.Props(options.RewardModel.Weights, FidelityNames.Parse(options.RewardModel.Fidelity), coordinator, mediator), "reward-model");
+        if (node.HasRole("rollout"))
+        {
+            // Score on this node's replica when it has one, else on any node's (round robin over the cluster).
+            rewardModel ??= system.ActorOf(new ClusterRouterGroup(new RoundRobinGroup(["/user/reward-model"]),
+                new ClusterRouterGroupSettings(1000, ["/user/reward-model"], allowLocalRoutees: false, useRole: "reward-model")).Props(), "reward-model-router");
+            var incarnation = Guid.NewGuid().ToString("N")[..6];
+            for (int g = 0; g < options.Generators; g++)
+            {
+                int seed = unchecked((int)options.Seed * 1000 + StableHash(node.Name) * 31 + g);
+                system.ActorOf(RolloutGeneratorActor.Props($"{node.Name}/gen-{g}#{incarnation}", context!, seed, rewardModel, learner, coordinator, mediator), $"gen-{g}");
+            }
+        }
+        if (node.HasRole("relaxer") && options.Relax.Enabled)
+            system.ActorOf(FarmWorkerActor.Props($"{node.Name}/relax-1", CampaignCoordinator.RelaxStage, new RelaxExecutor(options), farm), "relax-1");
+        if (node.HasRole("dft-worker"))
+        {
+            var dft = new DftJobExecutor(new DftService(new DftServiceOptions
+            {
+                PseudoRoot = options.Dft.PseudoDir,
+                HandlersEnabled = options.Dft.Handlers,
+                Runner = new PwRunnerOptions { MpiRanks = options.Dft.MpiRanks, WallTimeLimit = TimeSpan.FromMinutes(options.Dft.WallTimeMinutes) },
+            }));
+            for (int i = 1; i <= options.Dft.Runners; i++)
+                system.ActorOf(FarmWorkerActor.Props($"{node.Name}/dft-{i}", CampaignCoordinator.DftStage, dft, farm), $"dft-{i}");
+        }
+        return coordinator;
     }
 
     /// <summary>
@@ -77,150 +167,33 @@ public static class CampaignRunner
         using var model = BandGapModel.Load(options.RewardModel.Weights);
         var gaps = new SkeletonGapModel(model, tasks[0], FidelityNames.Parse(options.RewardModel.Fidelity));
         var result = OptimumSearch.Run(tasks[0], gaps.Gaps, options.RewardBeta, maxClassAssignments, seed: (int)options.Seed, progress: progress);
-        Reporting.OptimumFile.Write(RunDirectory(options), result);
+        OptimumFile.Write(RunDirectory(options), result);
         return result;
     }
 
-    /// <summary>One process, every role, in-process transport; state (journal, job table, content store) under the run directory.</summary>
-    public static Topology DefaultTopology(CampaignOptions options) => new(
-        Name: "single-node",
-        Transport: "inproc",
-        Nodes: [new NodeSpec("local", ["coordinator", "dft-worker", .. CampaignRoleNames], Workers: options.Dft.Runners)],
-        StateDir: Path.Combine(RunDirectory(options), "state"),
-        LeaseSeconds: 30,
-        Executor: new ExecutorSpec("dft", options.Dft.PseudoDir));
-
-    /// <summary>The campaign's run directory: journal (in the topology's state dir), content store, report, CIF files.</summary>
-    public static string RunDirectory(CampaignOptions options) => Path.GetFullPath(Path.Combine(options.OutputRoot, options.Name));
-
-    public static NodeServices CreateServices(CampaignOptions options, Topology topology, out TaskCompletionSource<CampaignReport> finished,
-        Action<CampaignProgress>? onProgress = null)
-    {
-        var done = new TaskCompletionSource<CampaignReport>(TaskCreationOptions.RunContinuationsAsynchronously);
-        finished = done;
-        var services = new NodeServices();
-        var dftOptions = new DftServiceOptions
-        {
-            PseudoRoot = options.Dft.PseudoDir,
-            HandlersEnabled = options.Dft.Handlers,
-            Runner = new PwRunnerOptions { MpiRanks = options.Dft.MpiRanks, WallTimeLimit = TimeSpan.FromMinutes(options.Dft.WallTimeMinutes) },
-        };
-        services.Executors["dft"] = _ => new DftJobExecutor(new DftService(dftOptions));
-
-        CampaignContext? shared = null;
-        CampaignContext Shared(RoleContext ctx) => shared ??= CampaignContext.Create(options, topology, ctx, done);
-
-        services.Roles["campaign"] = ctx =>
-        {
-            var c = Shared(ctx);
-            var roles = c.Roles(ctx.Actors);
-            ctx.Actors.Spawn(new ActorAddress("campaign", "coordinator"),
-                () => new CampaignCoordinatorActor(options, c.RunDirectory, () => new ClusterDatabase(topology.DatabasePath), roles, done, onProgress,
-                    c.RestoreEnvironmentSteps));
-            return Task.FromResult<IAsyncDisposable>(c);
-        };
-        services.Roles["learner"] = ctx =>
-        {
-            var c = Shared(ctx);
-            ctx.Actors.Spawn(new ActorAddress("learner", "dqn"), () => new LearnerActor(c.Skeletons, c.Tasks[0].VocabularyActions, options, c.Store,
-                () => ctx.Actors.LookupRole("rollout"), () => ctx.Actors.Lookup("campaign", "coordinator"), options.InitialPolicy),
-                new ActorOptions { MailboxCapacity = LearnerMailbox });
-            return Task.FromResult<IAsyncDisposable>(c);
-        };
-        services.Roles["rollout"] = ctx =>
-        {
-            var c = Shared(ctx);
-            for (int g = 0; g < options.Generators; g++)
-            {
-                var name = $"gen-{g}";
-                int seed = (int)options.Seed * 1000 + g;
-                ctx.Actors.Spawn(new ActorAddress("rollout", name), () => new RolloutGeneratorActor(name, c.Skeletons, c.Tasks, options, seed,
-                    () => ctx.Actors.Lookup("reward-model", "megnet"), () => ctx.Actors.Lookup("learner", "dqn"),
-                    () => ctx.Actors.Lookup("campaign", "coordinator"), c.EnvironmentSteps, c.AddEnvironmentSteps, options.InitialPolicy));
-            }
-            return Task.FromResult<IAsyncDisposable>(c);
-        };
-        services.Roles["reward-model"] = ctx =>
-        {
-            var c = Shared(ctx);
-            ctx.Actors.Spawn(new ActorAddress("reward-model", "megnet"),
-                () => new RewardModelActor(options.RewardModel.Weights, FidelityNames.Parse(options.RewardModel.Fidelity)));
-            return Task.FromResult<IAsyncDisposable>(c);
-        };
-        services.Roles["fine-tuner"] = ctx =>
-        {
-            var c = Shared(ctx);
-            if (options.RewardModel.FinetuneSteps == 0) return Task.FromResult<IAsyncDisposable>(c); // Exp. 1: the reward model stays fixed
-            var tune = new FineTuneOptions
-            {
-                Steps = options.RewardModel.FinetuneSteps, LearningRate = options.RewardModel.FinetuneLr,
-                ReplayRatio = options.RewardModel.ReplayRatio, Seed = options.Seed,
-                Fidelity = FidelityNames.Parse(options.RewardModel.Fidelity),
-            };
-            ctx.Actors.Spawn(new ActorAddress("fine-tuner", "megnet"), () => new FineTunerActor(options.RewardModel.Weights, tune, c.Store,
-                () => ctx.Actors.Lookup("reward-model", "megnet"), () => ctx.Actors.Lookup("campaign", "coordinator")));
-            return Task.FromResult<IAsyncDisposable>(c);
-        };
-        services.Roles["offline-cql"] = ctx =>
-        {
-            var c = Shared(ctx);
-            if (options.OfflineCql.Enabled)
-                ctx.Actors.Spawn(new ActorAddress("offline-cql", "cql"),
-                    () => new OfflineCqlActor(options, c.RunDirectory, c.Store, () => ctx.Actors.Lookup("campaign", "coordinator")));
-            return Task.FromResult<IAsyncDisposable>(c);
-        };
-        services.Roles["relaxer"] = ctx =>
-        {
-            var c = Shared(ctx);
-            var farm = new Runtime.Farming.FarmingOptions();
-            ctx.Actors.Spawn(new ActorAddress("relaxer", "m3gnet"), () => new RelaxerActor(options, request =>
-                ctx.Publisher.PublishAsync(farm.CoordinatorQueue, MessageCodec.Default.Encode(request, ctx.NodeName, $"request-{request.JobId}"))));
-            return Task.FromResult<IAsyncDisposable>(c);
-        };
-        return services;
-    }
+    /// <summary>A string hash that is the same in every process (string.GetHashCode is randomised per process).</summary>
+    private static int StableHash(string s) => s.Aggregate(17, (h, c) => unchecked(h * 31 + c)) & 0x7fff;
 }
 
-/// <summary>What the campaign roles of one node share: the task, the skeleton graphs, the content store, counters.</summary>
-public sealed class CampaignContext : IAsyncDisposable
+/// <summary>What the learner and the generators of one node share: the design tasks, the skeleton graphs, the content store.</summary>
+public sealed class CampaignContext
 {
-    private long _environmentSteps;
-
     public required CampaignOptions Options { get; init; }
     public required IReadOnlyList<DesignTask> Tasks { get; init; }
     public required TrajectoryDataset Skeletons { get; init; }
     public required ContentStore Store { get; init; }
     public required string RunDirectory { get; init; }
 
-    /// <summary>Environment steps taken by all generators of this node (epsilon schedule clock).</summary>
-    public long EnvironmentSteps() => Interlocked.Read(ref _environmentSteps);
-
-    public void AddEnvironmentSteps(long n) => Interlocked.Add(ref _environmentSteps, n);
-
-    /// <summary>After a restart: the journal's step count, unless generators already counted more.</summary>
-    public void RestoreEnvironmentSteps(long journaled)
-    {
-        long seen;
-        do seen = Interlocked.Read(ref _environmentSteps);
-        while (journaled > seen && Interlocked.CompareExchange(ref _environmentSteps, journaled, seen) != seen);
-    }
-
-    public CampaignRoles Roles(ActorSystem actors) => new(
-        () => actors.LookupRole("rollout"), () => actors.Lookup("learner", "dqn"), () => actors.Lookup("reward-model", "megnet"),
-        () => actors.Lookup("fine-tuner", "megnet"), () => actors.Lookup("relaxer", "m3gnet"), () => actors.Lookup("offline-cql", "cql"));
-
-    internal static CampaignContext Create(CampaignOptions options, Topology topology, RoleContext ctx, TaskCompletionSource<CampaignReport> finished)
+    public static CampaignContext Create(CampaignOptions options)
     {
         var run = CampaignRunner.RunDirectory(options);
-        Directory.CreateDirectory(run);
-        File.WriteAllText(Path.Combine(run, "config.json"), options.ToJson());
         var (dataset, tasks) = LoadTasks(options);
-        var wanted = options.Skeleton.MaterialIds;
         Log.Information("Campaign {Name}: {Count} skeleton(s) {Ids}, {Vocab} elements, target {Target} eV; outputs in {Run}",
-            options.Name, tasks.Count, string.Join(",", wanted), options.Vocabulary.Count, options.TargetGapEv, run);
+            options.Name, tasks.Count, string.Join(",", options.Skeleton.MaterialIds), options.Vocabulary.Count, options.TargetGapEv, run);
         return new CampaignContext
         {
-            Options = options, Tasks = tasks, Skeletons = dataset, Store = new ContentStore(topology.ContentDir), RunDirectory = run,
+            Options = options, Tasks = tasks, Skeletons = dataset, RunDirectory = run,
+            Store = new ContentStore(Path.Combine(run, "state", "content")),
         };
     }
 
@@ -236,11 +209,8 @@ public sealed class CampaignContext : IAsyncDisposable
         var skipped = new List<TrajectoryDataset.Skipped>();
         var dataset = TrajectoryDataset.Build(records, skipped: skipped);
         if (skipped.Count > 0)
-            throw new CampaignConfigException(options.SourcePath ?? "campaign",
-                $"skeleton {skipped[0].MaterialId} cannot be used: {skipped[0].Reason}");
+            throw new CampaignConfigException(options.SourcePath ?? "campaign", $"skeleton {skipped[0].MaterialId} cannot be used: {skipped[0].Reason}");
         var tasks = records.Select(r => new DesignTask(Skeleton.FromStructure(r.Structure!, r.SpacegroupNumber ?? 1), options.Vocabulary, options.TargetGapEv)).ToList();
         return (dataset, tasks);
     }
-
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

@@ -1,31 +1,38 @@
 using System.Collections.Immutable;
+using CrystalActors.Runtime.Messages;
 
 namespace CrystalActors.Campaign;
 
 // The campaign's journal events. Everything the campaign decides is one of these; recovery replays
 // them over the latest snapshot, so a restarted node resumes where the journal says.
-public abstract record CampaignEvent;
+public abstract record CampaignEvent : IWireMessage;
 
 /// <summary>An episode ended; <paramref name="Reward"/> came from the reward model (version <paramref name="RewardModelVersion"/>).</summary>
+/// <param name="Batch">The generator's batch number (a batch seen twice is journaled once).</param>
+[MessageContract("campaign.event.episode")]
 public sealed record EpisodeCompleted(
     long Episode, string Generator, string Formula, double Reward, double? PredictedGapEv, long PolicyVersion,
-    long RewardModelVersion, string StructureJson, int Steps = 0) : CampaignEvent;
+    long RewardModelVersion, string StructureJson, int Steps = 0, long Batch = 0) : CampaignEvent;
 
 /// <summary>A designed crystal was sent to relaxation + DFT as job <paramref name="JobId"/>.</summary>
+[MessageContract("campaign.event.dft-requested")]
 public sealed record DftRequested(string JobId, long Episode, string Formula, string StructureJson, double? PredictedGapEv) : CampaignEvent;
 
-/// <summary>The DFT job ended: a gap, or a failure class.</summary>
+/// <summary>The DFT job ended: a gap, or a failure class; <paramref name="RelaxedStructureJson"/> is what DFT computed.</summary>
+[MessageContract("campaign.event.dft-finished")]
 public sealed record DftFinished(
     string JobId, bool Success, double? GapEv, double? EnergyEv, string? FailureClass, double SimulationSeconds,
     string? RelaxedStructureJson, bool CacheHit) : CampaignEvent;
 
 /// <summary>A model (policy, reward model, offline CQL checkpoint) got a new version in the content store.</summary>
+[MessageContract("campaign.event.model-version")]
 public sealed record ModelVersionRegistered(string Model, long Version, string Path, string Sha256) : CampaignEvent;
 
 /// <summary>
 /// The greedy policy (epsilon 0) was played from every breadth-first order of every skeleton after
 /// <paramref name="EnvironmentSteps"/> environment steps; rewards under the reward model of that moment.
 /// </summary>
+[MessageContract("campaign.event.greedy")]
 public sealed record GreedyEvaluated(
     long Episode, long EnvironmentSteps, double MeanReward, double BestReward, string BestFormula, double? BestGapEv, long PolicyVersion) : CampaignEvent;
 
@@ -50,6 +57,11 @@ public sealed record CampaignState
     public ImmutableList<double> RecentRewards { get; init; } = ImmutableList<double>.Empty;
     public ImmutableList<BestCrystal> Best { get; init; } = ImmutableList<BestCrystal>.Empty;
     public ImmutableList<GreedyEvaluated> Greedy { get; init; } = ImmutableList<GreedyEvaluated>.Empty;
+    /// <summary>Last batch journaled per generator incarnation: a re-sent batch is not counted twice.</summary>
+    public ImmutableDictionary<string, long> LastBatch { get; init; } = ImmutableDictionary<string, long>.Empty;
+    /// <summary>Policy lag of journaled episodes (latest registered policy version minus the version that played it).</summary>
+    public long PolicyLagSum { get; init; }
+    public long PolicyLagMax { get; init; }
 
     public long DftInFlight => InFlight.Count;
     public long DftDone => DftSucceeded + DftFailed;
@@ -62,6 +74,9 @@ public sealed record CampaignState
         EpisodeCompleted ep => this with
         {
             Episodes = Math.Max(Episodes, ep.Episode),
+            LastBatch = ep.Batch > LastBatch.GetValueOrDefault(ep.Generator) ? LastBatch.SetItem(ep.Generator, ep.Batch) : LastBatch,
+            PolicyLagSum = PolicyLagSum + LagOf(ep),
+            PolicyLagMax = Math.Max(PolicyLagMax, LagOf(ep)),
             EnvironmentSteps = EnvironmentSteps + ep.Steps,
             RewardSum = RewardSum + ep.Reward,
             RecentRewards = Tail(RecentRewards.Add(ep.Reward)),
@@ -91,6 +106,11 @@ public sealed record CampaignState
         _ => this, // duplicates (a result applied twice, a request re-sent) change nothing
     };
 
+    private long LagOf(EpisodeCompleted ep) => Math.Max(0, (Models.GetValueOrDefault("policy")?.Version ?? 0) - ep.PolicyVersion);
+
+    /// <summary>Mean policy lag of journaled episodes, in policy versions.</summary>
+    public double MeanPolicyLag => Episodes == 0 ? 0 : (double)PolicyLagSum / Episodes;
+
     private static ImmutableList<double> Tail(ImmutableList<double> list) =>
         list.Count > RecentWindow ? list.RemoveRange(0, list.Count - RecentWindow) : list;
 
@@ -107,6 +127,10 @@ public sealed record CampaignState
     public double? MeanGapOfLast100Successes =>
         SuccessGaps.Count == 0 ? null : SuccessGaps.Skip(Math.Max(0, SuccessGaps.Count - 100)).Average();
 }
+
+/// <summary>The coordinator's snapshot.</summary>
+[MessageContract("campaign.snapshot")]
+public sealed record CampaignSnapshot(CampaignState State) : IWireMessage;
 
 /// <summary>One of the best designs so far: reward-model gap, and the DFT gap once known.</summary>
 public sealed record BestCrystal(string Formula, double Reward, double? PredictedGapEv, double? DftGapEv, string StructureJson, long Episode);

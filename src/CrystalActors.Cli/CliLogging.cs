@@ -19,19 +19,19 @@ public static class CliLogging
     private static LogEventLevel _level = LogEventLevel.Information;
 
     /// <summary>
-    /// For a live display on the terminal: full logging goes to <paramref name="file"/>, and only warnings and errors
-    /// still reach the console (stderr).
+    /// A node's log: everything goes to <paramref name="file"/> (runs/&lt;name&gt;/logs/&lt;node&gt;.log), whatever the terminal;
+    /// the console (stderr) keeps all lines, or only warnings and errors under a live display (<paramref name="consoleWarningsOnly"/>).
     /// </summary>
-    public static void ToFileForLiveDisplay(string file)
+    public static void AlsoToFile(string file, bool consoleWarningsOnly)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
         var previous = Log.Logger;
         Log.Logger = new LoggerConfiguration()
             .MinimumLevel.Is(_level)
             .Enrich.WithProperty("pid", Environment.ProcessId)
-            .WriteTo.Console(restrictedToMinimumLevel: LogEventLevel.Warning, standardErrorFromLevel: LogEventLevel.Verbose,
+            .WriteTo.Console(restrictedToMinimumLevel: consoleWarningsOnly ? LogEventLevel.Warning : _level, standardErrorFromLevel: LogEventLevel.Verbose,
                 outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}")
-            .WriteTo.File(file, outputTemplate: "[{Timestamp:yyyy-MM-dd HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}", shared: true)
+            .WriteTo.File(file, outputTemplate: "[{Timestamp:yyyy-MM-dd HH:mm:ss.fff} {Level:u3}] {Message:lj}{NewLine}{Exception}", shared: true)
             .CreateLogger();
         (previous as IDisposable)?.Dispose();
     }

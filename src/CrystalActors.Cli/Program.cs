@@ -16,7 +16,6 @@ foreach (var c in PotentialCommands.Create()) root.Subcommands.Add(c);
 root.Subcommands.Add(OfflineCommands.Create());
 root.Subcommands.Add(CampaignCommands.Create());
 root.Subcommands.Add(ClusterCommands.Create());
-root.Subcommands.Add(NodeCommands.Create());
 root.Subcommands.Add(BenchCommands.Create());
 
 var parse = root.Parse(args);

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using CrystalActors.Campaign;
 using CrystalActors.Crystals.Io;
+using CrystalActors.Campaign.Reporting;
+using CrystalActors.Runtime.Cluster;
 using CrystalActors.Runtime.Persistence;
 
 namespace CrystalActors.Campaign.Tests;
@@ -27,18 +29,17 @@ public class CampaignLoopTests
         Dft = new DftOptions { ProtocolName = "sssp", EcutWfcRy = 25, EcutRhoRy = 200, KSpacingInvAngstrom = 0.6, MpiRanks = 1, WallTimeMinutes = 3, PseudoDir = SharedData.File("pseudo") },
     };
 
-    private static async Task<Reporting.CampaignReport> Run(CampaignOptions o)
+    private static async Task<CampaignReport> Run(CampaignOptions o)
     {
         o.Validate("test");
-        var report = await CampaignRunner.RunAsync(o, CampaignRunner.DefaultTopology(o), null, null);
-        return report!;
+        var outcome = await CampaignRunner.RunAsync(o, CampaignRunner.DefaultNode(o));
+        Assert.NotNull(outcome);
+        Assert.True(outcome.Progress.Finished);
+        return CampaignReport.TryRead(outcome.ReportPath!)!;
     }
 
-    private static IReadOnlyList<JournalEvent> Journal(CampaignOptions o)
-    {
-        using var db = new ClusterDatabase(CampaignRunner.DefaultTopology(o).DatabasePath);
-        return new EventJournal(db).Events(CampaignJournal.Entity);
-    }
+    private static IReadOnlyList<CampaignEvent> Journal(CampaignOptions o) =>
+        JournalReader.EventsAsync(JournalKind.Sqlite, CampaignRunner.JournalPath(o), "campaign").GetAwaiter().GetResult().OfType<CampaignEvent>().ToList();
 
     [Fact]
     public async Task Campaign_RunsEpisodesRelaxationAndDft_AndWritesTheReport()
@@ -52,13 +53,14 @@ public class CampaignLoopTests
         Assert.Equal(1, report.DftSucceeded + report.DftFailed);
         Assert.Equal(100.0 / 16, report.PercentDftCalls, 6);
         var events = Journal(o);
-        Assert.Equal(16, events.Count(e => e.Type == nameof(EpisodeCompleted)));
-        Assert.Single(events, e => e.Type == nameof(DftRequested));
-        Assert.Single(events, e => e.Type == nameof(DftFinished));
+        Assert.Equal(16, events.OfType<EpisodeCompleted>().Count());
+        Assert.Single(events.OfType<DftRequested>());
+        var finished = Assert.Single(events.OfType<DftFinished>());
+        // The structure DFT computed (relaxed by M3GNet + FIRE) came back with the result and is journaled.
+        Assert.Equal(2, Mp20JsonlReader.ParseLine(finished.RelaxedStructureJson!, "journal").Structure!.NumSites);
         // Every reward is either the penalty or exp(-(gap - 1.12)^2) in (0, 1].
-        foreach (var e in events.Where(e => e.Type == nameof(EpisodeCompleted)))
+        foreach (var ep in events.OfType<EpisodeCompleted>())
         {
-            var ep = (EpisodeCompleted)CampaignJournal.Decode(e.Type, e.Data);
             Assert.True(ep.Reward == -1 || ep.Reward is > 0 and <= 1, $"reward {ep.Reward}");
             Assert.Contains(ep.Formula.Replace("K", "").Replace("Na", "").Replace("Cl", ""), new[] { "", "2" });
         }
@@ -85,8 +87,7 @@ public class CampaignLoopTests
         var o = Tiny(root, "resume", episodes: 24, dftEvery: 0, budget: 0, relax: false);
         var second = await Run(o);
         Assert.Equal(24, second.Episodes);
-        var numbers = Journal(o).Where(e => e.Type == nameof(EpisodeCompleted))
-            .Select(e => ((EpisodeCompleted)CampaignJournal.Decode(e.Type, e.Data)).Episode).ToList();
+        var numbers = Journal(o).OfType<EpisodeCompleted>().Select(e => e.Episode).ToList();
         Assert.Equal(Enumerable.Range(1, 24).Select(i => (long)i), numbers);
     }
 }

@@ -143,7 +143,7 @@ public static class OptimumSearch
         var representatives = new List<List<double>>();
         for (int s = 0; s < fracCoords.Count; s++)
         {
-            int c = representatives.FindIndex(r => r.Count == distances[s].Count && r.Zip(distances[s]).All(p => Math.Abs(p.First - p.Second) <= tolerance));
+            int c = representatives.FindIndex(r => r.Count == distances[s].Count && r.Zip(distances[s], (a, b) => Math.Abs(a - b) <= tolerance).All(close => close));
             if (c < 0)
             {
                 c = representatives.Count;

@@ -15,26 +15,31 @@ public sealed record PlayedEpisode(int Crystal, DesignEpisode Episode, IReadOnly
     /// end of the episode with reward gamma^(T-1-t) * r when that comes first. n = 1 is textbook DQN; a larger n
     /// carries the terminal reward back n decisions per target-network period instead of one.
     /// </summary>
-    public IEnumerable<Transition> Transitions(double terminalReward, int nStep = 1, double gamma = 0.99)
+    public IEnumerable<Transition> Transitions(double terminalReward, int nStep = 1, double gamma = 0.99) =>
+        TransitionsOf(Crystal, Steps, PolicyVersion, terminalReward, nStep, gamma);
+
+    /// <summary>The transitions of any episode given by its decisions (also after it crossed a node as an EpisodeRecord).</summary>
+    public static IEnumerable<Transition> TransitionsOf(int crystal, IReadOnlyList<EpisodeStep> steps, long policyVersion,
+        double terminalReward, int nStep = 1, double gamma = 0.99)
     {
         if (nStep < 1) throw new ArgumentOutOfRangeException(nameof(nStep), nStep, "n-step must be >= 1");
-        int count = Steps.Count;
-        var final = (byte[])Steps[count - 1].NodeTypes.Clone();
-        final[Steps[count - 1].Focus] = Steps[count - 1].Action;
+        int count = steps.Count;
+        var final = (byte[])steps[count - 1].NodeTypes.Clone();
+        final[steps[count - 1].Focus] = steps[count - 1].Action;
         for (int t = 0; t < count; t++)
         {
-            var s = Steps[t];
+            var s = steps[t];
             int reach = t + nStep;
             if (reach >= count)
             {
                 float reward = (float)(Math.Pow(gamma, count - 1 - t) * terminalReward);
-                yield return new Transition(Crystal, s.NodeTypes, s.Focus, s.Action, reward, true, final,
-                    (byte)TrajectoryDataset.NoFocus, (byte)(count - t), PolicyVersion);
+                yield return new Transition(crystal, s.NodeTypes, s.Focus, s.Action, reward, true, final,
+                    (byte)TrajectoryDataset.NoFocus, (byte)(count - t), policyVersion);
             }
             else
             {
-                yield return new Transition(Crystal, s.NodeTypes, s.Focus, s.Action, 0f, false, Steps[reach].NodeTypes,
-                    Steps[reach].Focus, (byte)nStep, PolicyVersion);
+                yield return new Transition(crystal, s.NodeTypes, s.Focus, s.Action, 0f, false, steps[reach].NodeTypes,
+                    steps[reach].Focus, (byte)nStep, policyVersion);
             }
         }
     }

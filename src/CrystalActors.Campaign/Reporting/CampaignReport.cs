@@ -26,7 +26,9 @@ public sealed record CampaignReport(
     [property: JsonPropertyName("model_versions")] IReadOnlyDictionary<string, long> ModelVersions,
     [property: JsonPropertyName("best")] IReadOnlyList<BestCrystalReport> Best,
     [property: JsonPropertyName("wall_seconds")] double WallSeconds,
-    [property: JsonPropertyName("greedy")] GreedyReportSection? Greedy = null)
+    [property: JsonPropertyName("greedy")] GreedyReportSection? Greedy = null,
+    [property: JsonPropertyName("policy_lag_mean")] double PolicyLagMean = 0,
+    [property: JsonPropertyName("policy_lag_max")] long PolicyLagMax = 0)
 {
     public static CampaignReport From(string campaign, CampaignState s, string stopReason, double wallSeconds, string cifDirectory,
         Design.OptimumResult? optimum = null) => new(
@@ -40,7 +42,7 @@ public sealed record CampaignReport(
         s.Models.ToDictionary(m => m.Key, m => m.Value.Version),
         s.Best.Select((b, i) => new BestCrystalReport(i + 1, b.Formula, b.Reward, b.PredictedGapEv, b.DftGapEv, b.Episode,
             Path.Combine(cifDirectory, $"{i + 1:D2}_{b.Formula}.cif"))).ToList(),
-        wallSeconds, GreedyReportSection.From(s, optimum));
+        wallSeconds, GreedyReportSection.From(s, optimum), s.MeanPolicyLag, s.PolicyLagMax);
 
     /// <summary>Writes report.json and one CIF per best crystal into <paramref name="directory"/>.</summary>
     public void Write(string directory, CampaignState s)
@@ -54,6 +56,13 @@ public sealed record CampaignReport(
             CifWriter.WriteFile(structure, Best[i].CifPath);
         }
         File.WriteAllText(Path.Combine(directory, "report.json"), JsonSerializer.Serialize(this, new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    /// <summary>A report.json written by <see cref="Write"/>; null when it is missing or unreadable.</summary>
+    public static CampaignReport? TryRead(string path)
+    {
+        try { return JsonSerializer.Deserialize<CampaignReport>(File.ReadAllText(path)); }
+        catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException) { return null; }
     }
 
     public void Print(IAnsiConsole console)
@@ -90,16 +99,20 @@ public sealed record CampaignReport(
     }
 }
 
-/// <summary>What a live progress display shows, sent by the coordinator every second.</summary>
+/// <summary>What a live progress display shows; the coordinator's answer to <see cref="Roles.GetProgress"/> (from any node).</summary>
+/// <param name="StopReason">Set once the campaign has finished (report written).</param>
+[Runtime.Messages.MessageContract("campaign.progress")]
 public sealed record CampaignProgress(
     string Campaign, long Episodes, long MaxEpisodes, double Epsilon, double MeanRewardLast100,
     long DftInFlight, long DftSucceeded, long DftFailed, long DftBudget, IReadOnlyDictionary<string, long> ModelVersions,
-    double? GreedyMeanReward, TimeSpan Elapsed)
+    double? GreedyMeanReward, TimeSpan Elapsed, string? StopReason = null, double MeanPolicyLag = 0) : Runtime.Messages.IWireMessage
 {
-    public static CampaignProgress From(CampaignOptions options, CampaignState s, double epsilon, TimeSpan elapsed) => new(
+    public bool Finished => StopReason is not null;
+
+    public static CampaignProgress From(CampaignOptions options, CampaignState s, double epsilon, TimeSpan elapsed, string? stopReason = null) => new(
         options.Name, s.Episodes, options.Episodes, epsilon, s.MeanRecentReward, s.DftInFlight, s.DftSucceeded, s.DftFailed,
         options.DftEvery == 0 ? 0 : options.DftBudget, s.Models.ToDictionary(m => m.Key, m => m.Value.Version),
-        s.Greedy.Count == 0 ? null : s.Greedy[^1].MeanReward, elapsed);
+        s.Greedy.Count == 0 ? null : s.Greedy[^1].MeanReward, elapsed, stopReason, s.MeanPolicyLag);
 }
 
 /// <summary>How the greedy policy did (Exp. 1's acceptance): last and best mean reward, and when it first reached 90% of the optimum.</summary>

@@ -27,9 +27,7 @@ public sealed class DftJobExecutor(DftService dft) : IJobExecutor
 
     public void Validate(string payload)
     {
-        DftJobPayload job;
-        try { job = DftJobPayload.Parse(payload); }
-        catch (JsonException e) { throw new JobPayloadException($"DFT job payload is not valid JSON: {e.Message}"); }
+        var job = ParsePayload(payload);
         if (job.Protocol is null) throw new JobPayloadException($"job {job.Label}: no DFT protocol");
         var structure = ParseStructure(job);
         try { dft.Pseudos.EnsureAvailable(ToCell(structure).Species); }
@@ -41,7 +39,7 @@ public sealed class DftJobExecutor(DftService dft) : IJobExecutor
 
     public async Task<JobExecution> ExecuteAsync(string payload, CancellationToken ct)
     {
-        var job = DftJobPayload.Parse(payload);
+        var job = ParsePayload(payload);
         var cell = ToCell(ParseStructure(job));
         var result = await dft.RunAsync(cell, job.Protocol, job.Label, ct).ConfigureAwait(false);
         return new JobExecution(JsonSerializer.Serialize(result.WithoutOutputText(), ResultJson), result.WallSeconds);
@@ -50,7 +48,14 @@ public sealed class DftJobExecutor(DftService dft) : IJobExecutor
     public static DftResult ParseResult(string json) =>
         JsonSerializer.Deserialize<DftResult>(json, ResultJson) ?? throw new InvalidDataException("empty DFT result");
 
-    private static Structure ParseStructure(DftJobPayload job)
+    /// <summary>The payload, or a <see cref="JobPayloadException"/> naming what is wrong with it.</summary>
+    public static DftJobPayload ParsePayload(string payload)
+    {
+        try { return DftJobPayload.Parse(payload); }
+        catch (JsonException e) { throw new JobPayloadException($"DFT job payload is not valid JSON: {e.Message}"); }
+    }
+
+    public static Structure ParseStructure(DftJobPayload job)
     {
         try { return Mp20JsonlReader.ParseLine(job.StructureJson, $"job {job.Label}").Structure!; }
         catch (CrystalFormatException e) { throw new JobPayloadException($"job {job.Label}: {e.Message}"); }

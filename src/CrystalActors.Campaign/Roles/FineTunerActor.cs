@@ -1,60 +1,103 @@
+using Akka.Actor;
+using Akka.Cluster.Tools.PublishSubscribe;
+using Akka.Event;
 using CrystalActors.Crystals.Io;
 using CrystalActors.Models.Megnet;
 using CrystalActors.Models.Reward;
-using CrystalActors.Runtime.Actors;
 using CrystalActors.Runtime.Persistence;
-using Serilog;
 
 namespace CrystalActors.Campaign.Roles;
 
 /// <summary>
-/// The fine-tuner role: each DFT result becomes k gradient steps on a copy of the current reward
-/// model; the new immutable version goes to the content store and is announced to the reward
-/// model and the coordinator.
+/// The fine-tuner, a cluster singleton: each DFT result becomes k gradient steps on a copy of the current reward
+/// model, run off the mailbox (samples that arrive meanwhile wait in the stash); the new immutable version goes to
+/// the content store and is published (topic "reward-model") and registered with the coordinator. A restarted
+/// fine-tuner resumes from the latest registered version (it asks the coordinator).
 /// </summary>
-public sealed class FineTunerActor(string initialWeights, FineTuneOptions options, ContentStore store, Func<ActorRef?> rewardModel, Func<ActorRef?> coordinator)
-    : IActor
+public sealed class FineTunerActor : ReceiveActor, IWithUnboundedStash
 {
+    private readonly string _initialWeights;
+    private readonly FineTuneOptions _options;
+    private readonly ContentStore _store;
+    private readonly IActorRef _coordinator, _mediator;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
     private BandGapModel? _current;
     private RewardModelFineTuner? _tuner;
 
-    public Task StartedAsync(ActorContext context)
+    public IStash Stash { get; set; } = null!;
+
+    public static Props Props(string initialWeights, FineTuneOptions options, ContentStore store, IActorRef coordinator, IActorRef mediator) =>
+        Akka.Actor.Props.Create(() => new FineTunerActor(initialWeights, options, store, coordinator, mediator));
+
+    public FineTunerActor(string initialWeights, FineTuneOptions options, ContentStore store, IActorRef coordinator, IActorRef mediator)
     {
-        _current = BandGapModel.Load(initialWeights);
-        _tuner = new RewardModelFineTuner(options);
-        return Task.CompletedTask;
+        _initialWeights = initialWeights;
+        _options = options;
+        _store = store;
+        _coordinator = coordinator;
+        _mediator = mediator;
+        Ready();
     }
 
-    public async Task ReceiveAsync(object message, ActorContext context)
+    protected override void PreStart()
     {
-        if (message is RewardModelPublished adopted)
+        _current = BandGapModel.Load(_initialWeights);
+        _tuner = new RewardModelFineTuner(_options);
+        _coordinator.Tell(CatchUp.Instance);
+    }
+
+    protected override void PostStop() => _current?.Dispose();
+
+    private void Ready()
+    {
+        Receive<RewardModelPublished>(Adopt);
+        Receive<DftSample>(sample =>
         {
-            // A restart resumes from the latest registered version.
-            if (adopted.Version > _current!.Version)
+            var structure = Mp20JsonlReader.ParseLine(sample.StructureJson, $"DFT job {sample.JobId}").Structure!;
+            var current = _current!;
+            var scratch = ModelFiles.Scratch(_store, $"reward-v{current.Version + 1}");
+            Task.Run(async () =>
             {
-                ModelFiles.Verify(adopted.Path, adopted.Sha256);
-                _current.Dispose();
-                _current = BandGapModel.Load(adopted.Path);
-            }
-            return;
-        }
-        if (message is not DftSample sample) return;
-        var structure = Mp20JsonlReader.ParseLine(sample.StructureJson, $"DFT job {sample.JobId}").Structure!;
-        var scratch = ModelFiles.Scratch(store, $"reward-v{_current!.Version + 1}");
-        var result = _tuner!.FineTune(_current, new[] { new RewardSample(structure, sample.GapEv, sample.JobId) }, scratch);
-        var stored = await ModelFiles.StoreAsync(store, scratch).ConfigureAwait(false);
-        _current.Dispose();
-        _current = result.Model;
-        Log.Information("Fine-tuner: reward model v{Version} from job {Job} (gap {Gap:F3} eV), loss {First:F4} -> {Last:F4}",
-            _current.Version, sample.JobId, sample.GapEv, result.Losses.FirstOrDefault(), result.Losses.LastOrDefault());
-        var notice = new RewardModelPublished(_current.Version, stored.Path, stored.Sha256);
-        rewardModel()?.TryTell(notice);
-        coordinator()?.TryTell(notice);
+                var result = _tuner!.FineTune(current, [new RewardSample(structure, sample.GapEv, sample.JobId)], scratch);
+                var stored = await ModelFiles.StoreAsync(_store, scratch).ConfigureAwait(false);
+                return new Tuned(sample, result.Model, stored, result.Losses.FirstOrDefault(), result.Losses.LastOrDefault());
+            }).PipeTo(Self, failure: e => new Status.Failure(e));
+            Become(Tuning);
+        });
+        Receive<PolicyPublished>(_ => { });
+        Receive<StopGenerating>(_ => { });
     }
 
-    public Task StoppingAsync(IReadOnlyList<object> undelivered, ActorContext context)
+    private void Tuning()
     {
-        _current?.Dispose();
-        return Task.CompletedTask;
+        Receive<Tuned>(t =>
+        {
+            _current!.Dispose();
+            _current = t.Model;
+            _log.Info("Fine-tuner: reward model v{0} from job {1} (gap {2:F3} eV), loss {3:F4} -> {4:F4}", _current.Version, t.Sample.JobId, t.Sample.GapEv, t.FirstLoss, t.LastLoss);
+            var notice = new RewardModelPublished(_current.Version, t.Stored.Path, t.Stored.Sha256);
+            _mediator.Tell(new Publish(CampaignCoordinatorActor.RewardModelTopic, notice));
+            _coordinator.Tell(notice);
+            Become(Ready);
+            Stash.UnstashAll();
+        });
+        Receive<Status.Failure>(f =>
+        {
+            _log.Error(f.Cause, "Fine-tuner: fine-tuning failed; the reward model stays at v{0}", _current!.Version);
+            Become(Ready);
+            Stash.UnstashAll();
+        });
+        ReceiveAny(_ => Stash.Stash());
     }
+
+    private void Adopt(RewardModelPublished adopted)
+    {
+        // A restart resumes from the latest registered version.
+        if (adopted.Version <= _current!.Version) return;
+        ModelFiles.Verify(adopted.Path, adopted.Sha256);
+        _current.Dispose();
+        _current = BandGapModel.Load(adopted.Path);
+    }
+
+    private sealed record Tuned(DftSample Sample, BandGapModel Model, ContentRef Stored, double FirstLoss, double LastLoss);
 }

@@ -1,99 +1,174 @@
+using Akka.Actor;
+using Akka.Cluster.Tools.PublishSubscribe;
+using Akka.Event;
+using Akka.Persistence;
 using CrystalActors.Campaign.Dqn;
 using CrystalActors.Learning.Offline;
-using CrystalActors.Runtime.Actors;
+using CrystalActors.Runtime.Messages;
 using CrystalActors.Runtime.Persistence;
-using Serilog;
 
 namespace CrystalActors.Campaign.Roles;
 
+/// <summary>The learner's journal: each published policy (weights in the content store) and the clocks at that moment.</summary>
+[MessageContract("learner.event.policy-saved")]
+public sealed record PolicySaved(long Version, string Path, string Sha256, long GradientSteps, long EnvironmentSteps) : IWireMessage;
+
 /// <summary>
-/// The DQN learner: fills the replay buffer from the generators, takes gradient steps, publishes
-/// its weights to the content store for the generators, and measures how stale incoming
-/// transitions are (policy versions behind the current one).
+/// The online DQN learner, a persistent cluster singleton: fills the replay buffer from the generators' batches,
+/// trains off the mailbox (the gradient steps run as a task whose end is piped back; messages meanwhile wait in
+/// the stash), acknowledges each batch — the generators' back-pressure credit — and publishes its weights to the
+/// content store and topic "policy". After a kill it recovers the latest policy from its journal (the replay
+/// buffer refills from new episodes).
 /// </summary>
-public sealed class LearnerActor(
-    TrajectoryDataset skeletons, IReadOnlyList<int> vocabularyActions, CampaignOptions options, ContentStore store,
-    Func<IReadOnlyList<ActorRef>> generators, Func<ActorRef?> coordinator, string? initialPolicy) : IActor
+public sealed class LearnerActor : ReceivePersistentActor, IWithUnboundedStash
 {
+    private readonly CampaignContext _c;
+    private readonly IActorRef _coordinator;
+    private readonly IActorRef _mediator;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
     private OnlineDqn? _dqn;
     private ReplayBuffer? _replay;
-    private Random _rng = new((int)options.Seed);
+    private Random _rng;
+    private PolicySaved? _latest;
     private long _version;
     private long _sincePublish;
-    private readonly Dictionary<long, PlayedEpisode> _awaitingDft = new();
-    private double _stalenessSum;
-    private long _stalenessCount;
+    private long _environmentSteps;
+    private readonly Dictionary<string, long> _lastBatch = new(StringComparer.Ordinal);
+    private readonly Dictionary<long, EpisodeRecord> _awaitingDft = new();
+    private double _lagSum;
+    private long _lagCount;
 
-    public double MeanStaleness => _stalenessCount == 0 ? 0 : _stalenessSum / _stalenessCount;
+    public static Props Props(CampaignContext context, IActorRef coordinator, IActorRef mediator) =>
+        Akka.Actor.Props.Create(() => new LearnerActor(context, coordinator, mediator));
 
-    public Task StartedAsync(ActorContext context)
+    public LearnerActor(CampaignContext context, IActorRef coordinator, IActorRef mediator)
     {
-        _dqn = new OnlineDqn(skeletons, vocabularyActions, options.TargetGapEv, options.Dqn, options.Seed);
-        if (initialPolicy is not null) _dqn.LoadPolicy(initialPolicy);
-        _replay = new ReplayBuffer(options.Dqn.ReplayCapacity);
-        return Task.CompletedTask;
+        _c = context;
+        _coordinator = coordinator;
+        _mediator = mediator;
+        _rng = new Random((int)context.Options.Seed);
+        Recover<PolicySaved>(p => _latest = p);
+        Recover<RecoveryCompleted>(_ => Start());
+        Ready();
     }
 
-    public async Task ReceiveAsync(object message, ActorContext context)
+    public override string PersistenceId => "learner-dqn";
+
+    /// <summary>Mean policy lag (learner version minus the version that played) of the episodes received.</summary>
+    public double MeanLag => _lagCount == 0 ? 0 : _lagSum / _lagCount;
+
+    private CampaignOptions O => _c.Options;
+
+    private void Start()
     {
-        switch (message)
+        _dqn = new OnlineDqn(_c.Skeletons, _c.Tasks[0].VocabularyActions, O.TargetGapEv, O.Dqn, O.Seed);
+        _replay = new ReplayBuffer(O.Dqn.ReplayCapacity);
+        if (_latest is { } p && File.Exists(p.Path))
         {
-            case EpisodesPlayed batch:
-                for (int i = 0; i < batch.Episodes.Count; i++)
+            ModelFiles.Verify(p.Path, p.Sha256);
+            _dqn.LoadPolicy(p.Path);
+            _version = p.Version;
+            _environmentSteps = p.EnvironmentSteps;
+            _rng = new Random((int)O.Seed + (int)(p.GradientSteps % int.MaxValue)); // a resumed learner must not replay the same samples
+            _log.Info("Learner: resumed from policy v{0} ({1} environment steps)", p.Version, p.EnvironmentSteps);
+        }
+        else if (O.InitialPolicy is { } initial) _dqn.LoadPolicy(initial);
+    }
+
+    private void Ready()
+    {
+        Command<EpisodesPlayed>(OnBatch);
+        Command<EpisodeForDft>(e => _awaitingDft[e.Episode] = e.Played);
+        Command<DftReward>(r =>
+        {
+            // The DFT verdict enters the buffer as the episode's corrected terminal transition.
+            if (_awaitingDft.Remove(r.Episode, out var played))
+                foreach (var t in played.Transitions(r.Reward, O.Dqn.NStep, O.Dqn.Gamma).Where(t => t.Done)) _replay!.Add(t);
+        });
+        Command<Trained>(_ => { });
+        Command<SaveSnapshotSuccess>(_ => { });
+    }
+
+    private void OnBatch(EpisodesPlayed b)
+    {
+        if (b.Batch <= _lastBatch.GetValueOrDefault(b.Generator))
+        {
+            Sender.Tell(new EpisodesAccepted(b.Generator, b.Batch, _version, _environmentSteps)); // a re-sent batch: already in the buffer
+            return;
+        }
+        _lastBatch[b.Generator] = b.Batch;
+        for (int i = 0; i < b.Episodes.Count; i++)
+        {
+            var e = b.Episodes[i];
+            _lagSum += _version - e.PolicyVersion;
+            _lagCount++;
+            _environmentSteps += e.Steps.Count;
+            foreach (var t in e.Transitions(b.Rewards[i], O.Dqn.NStep, O.Dqn.Gamma)) _replay!.Add(t);
+        }
+        int updates = b.Episodes.Count * O.Dqn.UpdatesPerEpisode;
+        if (_replay!.Count < O.Dqn.LearningStarts || updates == 0)
+        {
+            Sender.Tell(new EpisodesAccepted(b.Generator, b.Batch, _version, _environmentSteps));
+            return;
+        }
+        // Gradient steps run off the mailbox; what arrives meanwhile waits in the stash.
+        var generator = Sender;
+        var dqn = _dqn!;
+        var batches = Enumerable.Range(0, updates).Select(_ => _replay.Sample(O.Dqn.BatchSize, _rng)).ToList();
+        bool publish = (_sincePublish += updates) >= O.Dqn.PublishEvery;
+        if (publish) _sincePublish = 0;
+        long version = publish ? _version + 1 : _version;
+        Task.Run(async () =>
+        {
+            double loss = 0, q = 0;
+            foreach (var batch in batches) (loss, q) = dqn.Update(batch);
+            ContentRef? stored = null;
+            if (publish)
+            {
+                var scratch = ModelFiles.Scratch(_c.Store, $"policy-v{version}");
+                dqn.SavePolicy(scratch, version);
+                stored = await ModelFiles.StoreAsync(_c.Store, scratch).ConfigureAwait(false);
+            }
+            return new Trained(b, generator, loss, q, dqn.Steps, version, stored);
+        }).PipeTo(Self, failure: e => new Status.Failure(e));
+        BecomeStacked(Training);
+    }
+
+    private void Training()
+    {
+        Command<Trained>(t =>
+        {
+            UnbecomeStacked();
+            Stash.UnstashAll();
+            if (t.Stored is { } stored)
+            {
+                var saved = new PolicySaved(t.Version, stored.Path, stored.Sha256, t.GradientSteps, _environmentSteps);
+                Persist(saved, p =>
                 {
-                    var e = batch.Episodes[i];
-                    _stalenessSum += _version - e.PolicyVersion;
-                    _stalenessCount++;
-                    foreach (var t in e.Transitions(batch.Rewards[i], options.Dqn.NStep, options.Dqn.Gamma)) _replay!.Add(t);
-                }
-                await TrainAsync(batch.Episodes.Count * options.Dqn.UpdatesPerEpisode).ConfigureAwait(false);
-                break;
-            case PolicyPublished p when p.Version > _version:
-                // A restarted learner continues from the latest policy the journal registered (its replay buffer
-                // refills from new episodes).
-                ModelFiles.Verify(p.Path, p.Sha256);
-                _dqn!.LoadPolicy(p.Path);
-                _version = p.Version;
-                Log.Information("Learner: resumed from policy v{Version}", p.Version);
-                break;
-            case EpisodeForDft e:
-                _awaitingDft[e.Episode] = e.Played;
-                break;
-            case DftReward r when _awaitingDft.Remove(r.Episode, out var played):
-                // The DFT verdict enters the buffer as the episode's corrected terminal transition.
-                foreach (var t in played.Transitions(r.Reward, options.Dqn.NStep, options.Dqn.Gamma).Where(t => t.Done)) _replay!.Add(t);
-                break;
-        }
-    }
-
-    private async Task TrainAsync(int updates)
-    {
-        if (_replay!.Count < options.Dqn.LearningStarts) return;
-        double loss = 0, q = 0;
-        for (int i = 0; i < updates; i++)
-            (loss, q) = _dqn!.Update(_replay.Sample(options.Dqn.BatchSize, _rng));
-        _sincePublish += updates;
-        if (_sincePublish >= options.Dqn.PublishEvery)
+                    _latest = p;
+                    _version = p.Version;
+                    var notice = new PolicyPublished(p.Version, p.Path, p.Sha256, p.EnvironmentSteps);
+                    _mediator.Tell(new Publish(CampaignCoordinatorActor.PolicyTopic, notice));
+                    _coordinator.Tell(notice);
+                    _log.Debug("Learner: step {0}, loss {1:F4}, mean Q {2:F3}, policy v{3}, mean lag {4:F2}", t.GradientSteps, t.Loss, t.MeanQ, p.Version, MeanLag);
+                });
+            }
+            t.Generator.Tell(new EpisodesAccepted(t.Batch.Generator, t.Batch.Batch, t.Version, _environmentSteps));
+        });
+        Command<Status.Failure>(f =>
         {
-            _sincePublish = 0;
-            _version++;
-            var scratch = ModelFiles.Scratch(store, $"policy-v{_version}");
-            _dqn.SavePolicy(scratch, _version);
-            var stored = await ModelFiles.StoreAsync(store, scratch).ConfigureAwait(false);
-            var notice = new PolicyPublished(_version, stored.Path, stored.Sha256);
-            foreach (var g in generators()) g.TryTell(notice);
-            coordinator()?.TryTell(notice);
-            Log.Debug("Learner: step {Step}, loss {Loss:F4}, mean Q {Q:F3}, policy v{Version}, staleness {Stale:F2}",
-                _dqn.Steps, loss, q, _version, MeanStaleness);
-        }
+            UnbecomeStacked();
+            Stash.UnstashAll();
+            throw new InvalidOperationException($"learner training step failed: {f.Cause.Message}", f.Cause);
+        });
+        CommandAny(_ => Stash.Stash());
     }
 
-    public Task StoppingAsync(IReadOnlyList<object> undelivered, ActorContext context)
+    protected override void PostStop()
     {
         _dqn?.Dispose();
-        return Task.CompletedTask;
+        base.PostStop();
     }
-}
 
-/// <summary>Coordinator → learner: this episode went to DFT; keep its transitions for the corrected reward.</summary>
-public sealed record EpisodeForDft(long Episode, PlayedEpisode Played);
+    private sealed record Trained(EpisodesPlayed Batch, IActorRef Generator, double Loss, double MeanQ, long GradientSteps, long Version, ContentRef? Stored);
+}

@@ -1,90 +1,105 @@
+using Akka.Actor;
+using Akka.Cluster.Tools.PublishSubscribe;
+using Akka.Event;
 using CrystalActors.Learning.Offline;
-using CrystalActors.Runtime.Actors;
 using CrystalActors.Runtime.Persistence;
-using Serilog;
 
 namespace CrystalActors.Campaign.Roles;
 
 /// <summary>
-/// The offline CQL learner running alongside the online loop: trains on the MP-20 trajectory
-/// dataset in short chunks (so its mailbox stays responsive and it shares the cores fairly),
-/// resumes from its latest checkpoint after a restart, and registers each checkpoint with the
-/// campaign like any other model version.
+/// The offline CQL learner running alongside the online loop, a cluster singleton: trains on the MP-20 trajectory
+/// dataset in short chunks run off the mailbox (so it stays responsive and shares the cores fairly), resumes from
+/// its latest checkpoint after a restart, and registers each checkpoint with the campaign like any other model version.
 /// </summary>
-public sealed class OfflineCqlActor(CampaignOptions options, string runDirectory, ContentStore store, Func<ActorRef?> coordinator) : IActor
+public sealed class OfflineCqlActor : ReceiveActor, IWithTimers
 {
     private const int StepsPerChunk = 10;
+    private readonly CampaignOptions _options;
+    private readonly string _runDirectory;
+    private readonly ContentStore _store;
+    private readonly IActorRef _coordinator, _mediator;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
     private OfflineTrainer? _trainer;
     private bool _stopped;
-    private string CheckpointDir => Path.Combine(runDirectory, "offline-cql", "checkpoints");
 
-    private sealed record TrainChunk
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    private string CheckpointDir => Path.Combine(_runDirectory, "offline-cql", "checkpoints");
+
+    public static Props Props(CampaignOptions options, string runDirectory, ContentStore store, IActorRef coordinator, IActorRef mediator) =>
+        Akka.Actor.Props.Create(() => new OfflineCqlActor(options, runDirectory, store, coordinator, mediator));
+
+    public OfflineCqlActor(CampaignOptions options, string runDirectory, ContentStore store, IActorRef coordinator, IActorRef mediator)
     {
-        public static readonly TrainChunk Instance = new();
+        _options = options;
+        _runDirectory = runDirectory;
+        _store = store;
+        _coordinator = coordinator;
+        _mediator = mediator;
+        Receive<StopGenerating>(_ => _stopped = true);
+        Receive<SubscribeAck>(_ => { });
+        Receive<TrainChunk>(_ =>
+        {
+            if (_stopped) return;
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            var trainer = _trainer!;
+            Task.Run(async () =>
+            {
+                LossTerms terms = default;
+                CheckpointWritten? written = null;
+                for (int i = 0; i < StepsPerChunk; i++)
+                {
+                    terms = trainer.TrainStep();
+                    if (trainer.Step % _options.OfflineCql.CheckpointEvery == 0) written = await CheckpointAsync(trainer, terms).ConfigureAwait(false);
+                }
+                return new ChunkDone(written, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+            }).PipeTo(Self, failure: e => new Status.Failure(e));
+        });
+        Receive<ChunkDone>(d =>
+        {
+            if (d.Checkpoint is { } c) _coordinator.Tell(c);
+            // duty_cycle < 1 leaves the cores to the online loop and pw.x the rest of the time.
+            double duty = _options.OfflineCql.DutyCycle;
+            var pause = duty >= 1 ? TimeSpan.Zero : d.Took * ((1 - duty) / duty);
+            if (pause <= TimeSpan.Zero) Self.Tell(TrainChunk.Instance);
+            else Timers.StartSingleTimer("chunk", TrainChunk.Instance, pause);
+        });
+        Receive<Status.Failure>(f => throw new InvalidOperationException($"offline CQL step failed: {f.Cause.Message}", f.Cause));
     }
 
-    public Task StartedAsync(ActorContext context)
+    protected override void PreStart()
     {
-        var o = options.OfflineCql;
+        var o = _options.OfflineCql;
         var data = TrajectoryDataset.LoadOrBuild(o.Data!).Part(DatasetPart.Train).NonMetals();
         _trainer = new OfflineTrainer(data, new OfflineTrainOptions
         {
             Algorithm = OfflineAlgorithm.Cql, Conditioned = true, CqlWeight = o.CqlWeight, BatchSize = o.BatchSize,
-            Steps = long.MaxValue, CheckpointEvery = o.CheckpointEvery, Seed = options.Seed,
+            Steps = long.MaxValue, CheckpointEvery = o.CheckpointEvery, Seed = _options.Seed,
         });
         if (OfflineTrainer.LatestCheckpoint(CheckpointDir) is { } latest)
         {
             _trainer.LoadCheckpoint(latest);
-            Log.Information("Offline CQL: resumed from {Checkpoint} at step {Step}", latest, _trainer.Step);
+            _log.Info("Offline CQL: resumed from {0} at step {1}", latest, _trainer.Step);
         }
-        Log.Information("Offline CQL: {Transitions} transitions of {Crystals} crystals, batch {Batch}", data.TransitionCount, data.CrystalCount, o.BatchSize);
-        context.Self.TryTell(TrainChunk.Instance);
-        return Task.CompletedTask;
+        _log.Info("Offline CQL: {0} transitions of {1} crystals, batch {2}", data.TransitionCount, data.CrystalCount, o.BatchSize);
+        _mediator.Tell(new Subscribe(CampaignCoordinatorActor.Topic, Self));
+        Self.Tell(TrainChunk.Instance);
     }
 
-    public async Task ReceiveAsync(object message, ActorContext context)
-    {
-        switch (message)
-        {
-            case StopGenerating:
-                _stopped = true;
-                break;
-            case TrainChunk when !_stopped:
-                LossTerms terms = default;
-                var started = System.Diagnostics.Stopwatch.GetTimestamp();
-                for (int i = 0; i < StepsPerChunk; i++)
-                {
-                    terms = _trainer!.TrainStep();
-                    if (_trainer.Step % options.OfflineCql.CheckpointEvery == 0) await CheckpointAsync(terms).ConfigureAwait(false);
-                }
-                // duty_cycle < 1 leaves the cores to the online loop and pw.x the rest of the time.
-                double duty = options.OfflineCql.DutyCycle;
-                var pause = duty >= 1 ? TimeSpan.Zero : System.Diagnostics.Stopwatch.GetElapsedTime(started) * ((1 - duty) / duty);
-                if (pause <= TimeSpan.Zero) context.Self.TryTell(TrainChunk.Instance);
-                else
-                {
-                    var self = context.Self;
-                    _ = Task.Delay(pause).ContinueWith(_ => self.TryTell(TrainChunk.Instance), TaskScheduler.Default);
-                }
-                break;
-        }
-    }
+    protected override void PostStop() => _trainer?.Dispose();
 
-    private async Task CheckpointAsync(LossTerms terms)
+    private async Task<CheckpointWritten> CheckpointAsync(OfflineTrainer trainer, LossTerms terms)
     {
         Directory.CreateDirectory(CheckpointDir);
-        var path = Path.Combine(CheckpointDir, OfflineTrainer.CheckpointName(_trainer!.Step));
-        _trainer.SaveCheckpoint(path);
+        var path = Path.Combine(CheckpointDir, OfflineTrainer.CheckpointName(trainer.Step));
+        trainer.SaveCheckpoint(path);
         ContentRef stored;
-        await using (var s = File.OpenRead(path)) stored = await store.PutAsync(s).ConfigureAwait(false);
-        coordinator()?.TryTell(new CheckpointWritten("offline-cql", _trainer.Step, stored.Path, stored.Sha256));
-        Log.Information("Offline CQL: step {Step}, loss {Loss:F4} (conservative {C:F4}, TD {Td:F4}), mean Q {Q:F3}; checkpoint registered",
-            _trainer.Step, terms.Total, terms.Conservative, terms.TemporalDifference, terms.MeanQ);
+        await using (var s = File.OpenRead(path)) stored = await _store.PutAsync(s).ConfigureAwait(false);
+        _log.Info("Offline CQL: step {0}, loss {1:F4} (conservative {2:F4}, TD {3:F4}), mean Q {4:F3}; checkpoint registered",
+            trainer.Step, terms.Total, terms.Conservative, terms.TemporalDifference, terms.MeanQ);
+        return new CheckpointWritten("offline-cql", trainer.Step, stored.Path, stored.Sha256);
     }
 
-    public Task StoppingAsync(IReadOnlyList<object> undelivered, ActorContext context)
-    {
-        _trainer?.Dispose();
-        return Task.CompletedTask;
-    }
+    private sealed record TrainChunk { public static readonly TrainChunk Instance = new(); }
+    private sealed record ChunkDone(CheckpointWritten? Checkpoint, TimeSpan Took);
 }

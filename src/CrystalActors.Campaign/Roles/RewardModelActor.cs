@@ -1,48 +1,60 @@
+using Akka.Actor;
+using Akka.Cluster.Tools.PublishSubscribe;
+using Akka.Event;
 using CrystalActors.Models.Megnet;
-using CrystalActors.Runtime.Actors;
-using Serilog;
 
 namespace CrystalActors.Campaign.Roles;
 
 /// <summary>
-/// The reward-model role: answers gap predictions with the current MEGNet version and swaps to a
-/// new version when the fine-tuner publishes one (verified by hash first). Predictions never wait
-/// for fine-tuning, which runs in the fine-tuner's own actor on its own copy.
+/// A reward-model replica, one on every node with role "reward-model": answers gap predictions with its current
+/// MEGNet version and follows the versions the fine-tuner publishes (topic "reward-model", verified by hash
+/// first). A replica that starts late asks the coordinator for the latest version. Predictions never wait for
+/// fine-tuning, which runs in the fine-tuner on its own copy.
 /// </summary>
-public sealed class RewardModelActor(string initialWeights, Fidelity fidelity) : IActor
+public sealed class RewardModelActor : ReceiveActor
 {
+    private readonly string _initialWeights;
+    private readonly Fidelity _fidelity;
+    private readonly IActorRef _coordinator, _mediator;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
     private BandGapModel? _model;
 
-    public Task StartedAsync(ActorContext context)
-    {
-        _model = BandGapModel.Load(initialWeights);
-        Log.Information("Reward model: version {Version} from {Path}", _model.Version, initialWeights);
-        return Task.CompletedTask;
-    }
+    public static Props Props(string initialWeights, Fidelity fidelity, IActorRef coordinator, IActorRef mediator) =>
+        Akka.Actor.Props.Create(() => new RewardModelActor(initialWeights, fidelity, coordinator, mediator));
 
-    public Task ReceiveAsync(object message, ActorContext context)
+    public RewardModelActor(string initialWeights, Fidelity fidelity, IActorRef coordinator, IActorRef mediator)
     {
-        switch (message)
+        _initialWeights = initialWeights;
+        _fidelity = fidelity;
+        _coordinator = coordinator;
+        _mediator = mediator;
+        Receive<PredictGaps>(p =>
         {
-            case PredictGaps p:
-                var prediction = _model!.Predict(p.Structures, fidelity);
-                context.Reply(new GapPredictions(prediction.GapsEv, prediction.Version));
-                break;
-            case RewardModelPublished published:
-                ModelFiles.Verify(published.Path, published.Sha256);
-                var next = BandGapModel.Load(published.Path);
-                var old = _model;
-                _model = next;
-                old?.Dispose();
-                Log.Information("Reward model: now version {Version}", next.Version);
-                break;
-        }
-        return Task.CompletedTask;
+            var prediction = _model!.Predict(p.Structures, _fidelity);
+            Sender.Tell(new GapPredictions(prediction.GapsEv, prediction.Version));
+        });
+        Receive<RewardModelPublished>(r =>
+        {
+            if (r.Version <= _model!.Version) return;
+            ModelFiles.Verify(r.Path, r.Sha256);
+            var next = BandGapModel.Load(r.Path);
+            var old = _model;
+            _model = next;
+            old.Dispose();
+            _log.Info("Reward model replica: now version {0}", next.Version);
+        });
+        Receive<SubscribeAck>(_ => { });
+        Receive<PolicyPublished>(_ => { });
+        Receive<StopGenerating>(_ => { });
     }
 
-    public Task StoppingAsync(IReadOnlyList<object> undelivered, ActorContext context)
+    protected override void PreStart()
     {
-        _model?.Dispose();
-        return Task.CompletedTask;
+        _model = BandGapModel.Load(_initialWeights);
+        _log.Info("Reward model replica: version {0} from {1}", _model.Version, _initialWeights);
+        _mediator.Tell(new Subscribe(CampaignCoordinatorActor.RewardModelTopic, Self));
+        _coordinator.Tell(CatchUp.Instance);
     }
+
+    protected override void PostStop() => _model?.Dispose();
 }

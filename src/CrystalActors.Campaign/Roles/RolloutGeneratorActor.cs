@@ -1,134 +1,163 @@
+using Akka.Actor;
+using Akka.Cluster.Tools.PublishSubscribe;
+using Akka.Event;
 using CrystalActors.Campaign.Dqn;
 using CrystalActors.Campaign.Design;
-using CrystalActors.Learning.Offline;
-using CrystalActors.Runtime.Actors;
-using Serilog;
+using CrystalActors.Runtime.Messages;
 
 namespace CrystalActors.Campaign.Roles;
 
 /// <summary>
-/// A rollout generator: plays batches of epsilon-greedy episodes with its own copy of the policy,
-/// gets their rewards from the reward model, and sends them to the learner and the coordinator.
-/// It refreshes its weights whenever the learner publishes and never waits on DFT.
+/// A rollout generator, on any node with role "rollout": plays batches of epsilon-greedy episodes with its own
+/// copy of the policy, scores them with the reward model, and sends them to the learner and the coordinator. It
+/// plays the next batch only when the learner has acknowledged the last (back-pressure: generators on other nodes
+/// never outrun learning); an unacknowledged batch is re-sent, so a learner that moves to another node loses
+/// nothing. New policy versions arrive by publication (topic "policy"); it never waits on DFT.
 /// </summary>
-public sealed class RolloutGeneratorActor(
-    string name, TrajectoryDataset skeletons, IReadOnlyList<DesignTask> tasks, CampaignOptions options, int seed,
-    Func<ActorRef?> rewardModel, Func<ActorRef?> learner, Func<ActorRef?> coordinator, Func<long> globalSteps, Action<long> countSteps,
-    string? initialPolicy) : IActor
+public sealed class RolloutGeneratorActor : ReceiveActor, IWithTimers
 {
     private const int EpisodesPerBatch = 8;
-    private const string GreedyEvaluator = "gen-0";
-    private long _sinceGreedy;
+    private static readonly TimeSpan ResendAfter = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan RewardTimeout = TimeSpan.FromMinutes(2);
+
+    private readonly string _name;
+    private readonly CampaignContext _c;
+    private readonly IActorRef _rewardModel, _learner, _coordinator, _mediator;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Random _rng;
     private DqnPolicy? _policy;
-    private Random _rng = new(seed);
     private bool _stopped;
-    private long _batches;
+    private long _batch;
+    private long _environmentSteps;
+    private EpisodesPlayed? _unacknowledged;
+    private bool _playing;
 
-    public Task StartedAsync(ActorContext context)
-    {
-        _policy = new DqnPolicy(skeletons, tasks[0].VocabularyActions, options.TargetGapEv);
-        if (initialPolicy is not null) _policy.Load(initialPolicy);
-        // A restarted generator must not replay the same random stream.
-        _rng = new Random(seed + (int)(globalSteps() % int.MaxValue));
-        context.Self.TryTell(PlayBatch.Instance);
-        return Task.CompletedTask;
-    }
+    public ITimerScheduler Timers { get; set; } = null!;
 
-    public async Task ReceiveAsync(object message, ActorContext context)
+    /// <param name="name">Cluster-unique: node/gen-k#incarnation, so a restarted generator's batches are never taken for re-sends.</param>
+    public static Props Props(string name, CampaignContext context, int seed, IActorRef rewardModel, IActorRef learner, IActorRef coordinator, IActorRef mediator) =>
+        Akka.Actor.Props.Create(() => new RolloutGeneratorActor(name, context, seed, rewardModel, learner, coordinator, mediator));
+
+    public RolloutGeneratorActor(string name, CampaignContext context, int seed, IActorRef rewardModel, IActorRef learner, IActorRef coordinator, IActorRef mediator)
     {
-        switch (message)
+        _name = name;
+        _c = context;
+        _rewardModel = rewardModel;
+        _learner = learner;
+        _coordinator = coordinator;
+        _mediator = mediator;
+        _rng = new Random(seed);
+
+        Receive<PolicyPublished>(p =>
         {
-            case PolicyPublished p when p.Version > _policy!.Version:
-                ModelFiles.Verify(p.Path, p.Sha256);
-                _policy.Load(p.Path);
-                break;
-            case StopGenerating:
-                _stopped = true;
-                break;
-            case PlayBatch when !_stopped:
-                try
-                {
-                    await PlayAsync().ConfigureAwait(false);
-                }
-                catch (System.Threading.Channels.ChannelClosedException)
-                {
-                    // The learner or coordinator stopped first (the node is shutting down): the batch has nowhere to go.
-                    _stopped = true;
-                    Log.Debug("Generator {Name}: a receiver has stopped; generation ends", name);
-                    break;
-                }
-                context.Self.TryTell(PlayBatch.Instance);
-                break;
-        }
+            _environmentSteps = Math.Max(_environmentSteps, p.EnvironmentSteps);
+            if (p.Version <= _policy!.Version) return;
+            ModelFiles.Verify(p.Path, p.Sha256);
+            _policy.Load(p.Path);
+        });
+        Receive<StopGenerating>(_ => _stopped = true);
+        Receive<SubscribeAck>(_ => { });
+        Receive<Play>(_ => PlayBatch());
+        Receive<Scored>(OnScored);
+        Receive<EpisodesAccepted>(a =>
+        {
+            if (_unacknowledged is null || a.Batch != _unacknowledged.Batch) return;
+            _unacknowledged = null;
+            _environmentSteps = Math.Max(_environmentSteps, a.EnvironmentSteps);
+            Timers.Cancel("resend");
+            Self.Tell(Play.Instance);
+        });
+        Receive<Resend>(_ =>
+        {
+            if (_unacknowledged is null) return;
+            _log.Warning("Generator {0}: batch {1} not acknowledged by the learner in {2} s; sending it again", _name, _unacknowledged.Batch, ResendAfter.TotalSeconds);
+            _learner.Tell(_unacknowledged);
+        });
+        Receive<EvaluateGreedy>(_ => EvaluateGreedyAsync().PipeTo(_coordinator, failure: e => new Status.Failure(e)));
+        Receive<Status.Failure>(f =>
+        {
+            // The reward model did not answer (its node left, or it is loading a new version): try again shortly.
+            _playing = false;
+            _log.Warning("Generator {0}: {1}; retrying in 5 s", _name, f.Cause.Message);
+            Timers.StartSingleTimer("retry", Play.Instance, TimeSpan.FromSeconds(5));
+        });
     }
 
-    private async Task PlayAsync()
+    protected override void PreStart()
     {
-        var schedule = options.Epsilon.Schedule;
-        long stepsBefore = globalSteps();
-        double epsilon = schedule.At(stepsBefore);
+        _policy = new DqnPolicy(_c.Skeletons, _c.Tasks[0].VocabularyActions, _c.Options.TargetGapEv);
+        if (_c.Options.InitialPolicy is { } initial) _policy.Load(initial);
+        _mediator.Tell(new Subscribe(CampaignCoordinatorActor.PolicyTopic, Self));
+        _mediator.Tell(new Subscribe(CampaignCoordinatorActor.Topic, Self));
+        _coordinator.Tell(CatchUp.Instance);
+        Self.Tell(Play.Instance);
+    }
+
+    protected override void PostStop() => _policy?.Dispose();
+
+    private void PlayBatch()
+    {
+        if (_stopped || _playing || _unacknowledged is not null) return;
+        _playing = true;
+        var o = _c.Options;
+        double epsilon = o.Epsilon.Schedule.At(_environmentSteps);
+        var tasks = _c.Tasks;
         var crystals = Enumerable.Range(0, EpisodesPerBatch).Select(_ => _rng.Next(tasks.Count)).ToArray();
-        var orders = crystals.Select(_ => _rng.Next(options.Orders)).ToArray();
-        var played = EpisodeRunner.Play(_policy!, tasks, crystals, orders, epsilon, _rng);
-        countSteps(played.Sum(p => p.Steps.Count));
+        var orders = crystals.Select(_ => _rng.Next(o.Orders)).ToArray();
+        // One batched forward pass per step of eight short episodes: milliseconds, so it runs here.
+        var played = EpisodeRunner.Play(_policy!, tasks, crystals, orders, epsilon, _rng).Select(EpisodeRecord.From).ToList();
+        ScoreAsync(played).PipeTo(Self, success: r => new Scored(played, r.Rewards, r.Gaps, r.Version, epsilon), failure: e => new Status.Failure(e));
+    }
 
-        var (rewards, gaps, rewardVersion) = await RewardsAsync(played).ConfigureAwait(false);
-        var batch = new EpisodesPlayed(name, played, rewards, gaps, rewardVersion, epsilon, globalSteps());
-        // The learner's small mailbox paces the generators: they run at most a few batches ahead of learning, so that
-        // the epsilon schedule (driven by environment steps) and the gradient steps per episode hold as configured.
-        if (learner() is { } l) await l.TellAsync(batch).ConfigureAwait(false);
-        var c = coordinator();
-        if (c is not null) await c.TellAsync(batch).ConfigureAwait(false);
-        if (++_batches % 25 == 0)
-            Log.Debug("Generator {Name}: {Batches} batches, epsilon {Epsilon:F3}, policy v{Version}", name, _batches, epsilon, _policy!.Version);
-
-        // One generator measures the greedy policy now and then (Exp. 1: does it reach the optimum?).
-        _sinceGreedy += played.Count;
-        if (name == GreedyEvaluator && options.GreedyEvalEvery > 0 && _sinceGreedy >= options.GreedyEvalEvery && c is not null)
-        {
-            _sinceGreedy = 0;
-            await c.TellAsync(await EvaluateGreedyAsync().ConfigureAwait(false)).ConfigureAwait(false);
-        }
+    private void OnScored(Scored s)
+    {
+        _playing = false;
+        var batch = new EpisodesPlayed(_name, ++_batch, s.Played, s.Rewards, s.Gaps, s.RewardVersion, s.Epsilon, _environmentSteps);
+        _unacknowledged = batch;
+        _environmentSteps += s.Played.Sum(p => p.Steps.Count);
+        _learner.Tell(batch);
+        _coordinator.Tell(batch);
+        Timers.StartPeriodicTimer("resend", Resend.Instance, ResendAfter);
+        if (_batch % 25 == 0) _log.Debug("Generator {0}: {1} batches, epsilon {2:F3}, policy v{3}", _name, _batch, s.Epsilon, _policy!.Version);
     }
 
     /// <summary>Terminal rewards: the penalty for more than 5 elements (no need to ask), else the reward model's gap.</summary>
-    private async Task<(double[] Rewards, double?[] Gaps, long Version)> RewardsAsync(IReadOnlyList<PlayedEpisode> played)
+    private async Task<(double[] Rewards, double?[] Gaps, long Version)> ScoreAsync(IReadOnlyList<EpisodeRecord> played)
     {
-        var valid = played.Select((p, i) => (p, i)).Where(x => x.p.Episode.DistinctElements <= OnlineReward.MaxDistinctElements).ToArray();
+        var o = _c.Options;
+        var valid = played.Select((p, i) => (p, i)).Where(x => x.p.DistinctElements <= OnlineReward.MaxDistinctElements).ToArray();
         var gaps = new double?[played.Count];
-        long rewardVersion = 0;
+        long version = 0;
         if (valid.Length > 0)
         {
-            var reply = await rewardModel()!.AskAsync<GapPredictions>(
-                new PredictGaps(valid.Select(v => v.p.Episode.ToStructure()).ToList()), TimeSpan.FromMinutes(2)).ConfigureAwait(false);
-            rewardVersion = reply.Version;
+            var reply = await _rewardModel.Ask<GapPredictions>(new PredictGaps(valid.Select(v => v.p.Structure).ToList()), RewardTimeout).ConfigureAwait(false);
+            version = reply.Version;
             for (int k = 0; k < valid.Length; k++) gaps[valid[k].i] = reply.GapsEv[k];
         }
-        var rewards = played.Select((p, i) => OnlineReward.Terminal(p.Episode.DistinctElements, gaps[i], false, options.TargetGapEv, options.RewardBeta)).ToArray();
-        return (rewards, gaps, rewardVersion);
+        var rewards = played.Select((p, i) => OnlineReward.Terminal(p.DistinctElements, gaps[i], false, o.TargetGapEv, o.RewardBeta)).ToArray();
+        return (rewards, gaps, version);
     }
 
     /// <summary>The greedy policy (epsilon 0) from every configured breadth-first order of every skeleton.</summary>
     private async Task<GreedyReport> EvaluateGreedyAsync()
     {
+        var tasks = _c.Tasks;
         var crystals = new List<int>();
         var orders = new List<int>();
         for (int t = 0; t < tasks.Count; t++)
-            for (int o = 0; o < Math.Min(options.Orders, tasks[t].Skeleton.BreadthFirstOrders().Count); o++)
+            for (int k = 0; k < Math.Min(_c.Options.Orders, tasks[t].Skeleton.BreadthFirstOrders().Count); k++)
             {
                 crystals.Add(t);
-                orders.Add(o);
+                orders.Add(k);
             }
-        var played = EpisodeRunner.Play(_policy!, tasks, crystals, orders, epsilon: 0, _rng);
-        var (rewards, gaps, _) = await RewardsAsync(played).ConfigureAwait(false);
+        var played = EpisodeRunner.Play(_policy!, tasks, crystals, orders, epsilon: 0, _rng).Select(EpisodeRecord.From).ToList();
+        long version = _policy!.Version;
+        var (rewards, gaps, _) = await ScoreAsync(played).ConfigureAwait(false);
         int best = Array.IndexOf(rewards, rewards.Max());
-        return new GreedyReport(globalSteps(), rewards.Average(), rewards[best],
-            played[best].Episode.ToStructure().Composition.ReducedFormula, gaps[best], _policy!.Version);
+        return new GreedyReport(_environmentSteps, rewards.Average(), rewards[best], played[best].Structure.Composition.ReducedFormula, gaps[best], version);
     }
 
-    public Task StoppingAsync(IReadOnlyList<object> undelivered, ActorContext context)
-    {
-        _policy?.Dispose();
-        return Task.CompletedTask;
-    }
+    private sealed record Play { public static readonly Play Instance = new(); }
+    private sealed record Resend { public static readonly Resend Instance = new(); }
+    private sealed record Scored(IReadOnlyList<EpisodeRecord> Played, double[] Rewards, double?[] Gaps, long RewardVersion, double Epsilon);
 }
