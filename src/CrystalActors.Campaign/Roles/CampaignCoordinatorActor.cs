@@ -203,7 +203,7 @@ public sealed class CampaignCoordinatorActor : ReceivePersistentActor, IWithTime
         base.PostStop();
     }
 
-    private sealed record Tick { public static readonly Tick Instance = new(); }
-    private sealed record Reconcile { public static readonly Reconcile Instance = new(); }
-    private sealed record ProgressTick { public static readonly ProgressTick Instance = new(); }
+    private sealed record Tick : INoSerializationVerificationNeeded { public static readonly Tick Instance = new(); }
+    private sealed record Reconcile : INoSerializationVerificationNeeded { public static readonly Reconcile Instance = new(); }
+    private sealed record ProgressTick : INoSerializationVerificationNeeded { public static readonly ProgressTick Instance = new(); }
 }

@@ -99,5 +99,5 @@ public sealed class FineTunerActor : ReceiveActor, IWithUnboundedStash
         _current = BandGapModel.Load(adopted.Path);
     }
 
-    private sealed record Tuned(DftSample Sample, BandGapModel Model, ContentRef Stored, double FirstLoss, double LastLoss);
+    private sealed record Tuned(DftSample Sample, BandGapModel Model, ContentRef Stored, double FirstLoss, double LastLoss) : INoSerializationVerificationNeeded;
 }

@@ -170,5 +170,6 @@ public sealed class LearnerActor : ReceivePersistentActor, IWithUnboundedStash
         base.PostStop();
     }
 
-    private sealed record Trained(EpisodesPlayed Batch, IActorRef Generator, double Loss, double MeanQ, long GradientSteps, long Version, ContentRef? Stored);
+    private sealed record Trained(EpisodesPlayed Batch, IActorRef Generator, double Loss, double MeanQ, long GradientSteps, long Version, ContentRef? Stored)
+        : INoSerializationVerificationNeeded;
 }

@@ -100,6 +100,6 @@ public sealed class OfflineCqlActor : ReceiveActor, IWithTimers
         return new CheckpointWritten("offline-cql", trainer.Step, stored.Path, stored.Sha256);
     }
 
-    private sealed record TrainChunk { public static readonly TrainChunk Instance = new(); }
-    private sealed record ChunkDone(CheckpointWritten? Checkpoint, TimeSpan Took);
+    private sealed record TrainChunk : INoSerializationVerificationNeeded { public static readonly TrainChunk Instance = new(); }
+    private sealed record ChunkDone(CheckpointWritten? Checkpoint, TimeSpan Took) : INoSerializationVerificationNeeded;
 }

@@ -157,7 +157,7 @@ public sealed class RolloutGeneratorActor : ReceiveActor, IWithTimers
         return new GreedyReport(_environmentSteps, rewards.Average(), rewards[best], played[best].Structure.Composition.ReducedFormula, gaps[best], version);
     }
 
-    private sealed record Play { public static readonly Play Instance = new(); }
-    private sealed record Resend { public static readonly Resend Instance = new(); }
-    private sealed record Scored(IReadOnlyList<EpisodeRecord> Played, double[] Rewards, double?[] Gaps, long RewardVersion, double Epsilon);
+    private sealed record Play : INoSerializationVerificationNeeded { public static readonly Play Instance = new(); }
+    private sealed record Resend : INoSerializationVerificationNeeded { public static readonly Resend Instance = new(); }
+    private sealed record Scored(IReadOnlyList<EpisodeRecord> Played, double[] Rewards, double?[] Gaps, long RewardVersion, double Epsilon) : INoSerializationVerificationNeeded;
 }

@@ -151,7 +151,7 @@ public sealed class DftFarmActor : ReceivePersistentActor
         else if (j.State == JobStates.Pending) _log.Info("Job {0} now waits for a '{1}' worker", jobId, j.Stage);
     }
 
-    private sealed record Sweep
+    private sealed record Sweep : INoSerializationVerificationNeeded
     {
         public static readonly Sweep Instance = new();
     }

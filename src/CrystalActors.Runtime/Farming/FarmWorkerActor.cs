@@ -37,7 +37,7 @@ public sealed class FarmWorkerActor : ReceiveActor, IWithTimers
             if (!a.Applied) _log.Warning("Farm refused the report of {0} (epoch {1}): {2}", a.JobId, a.Epoch, a.Reason);
             Apply(new ReportSettled(a, Now));
         });
-        Receive<ExecutionEnded>(e => Apply(e with { NowMs = Now }));
+        Receive<Ended>(e => Apply(e.Outcome with { NowMs = Now }));
         Receive<GetPhase>(_ => Sender.Tell(_state.Phase));
     }
 
@@ -80,7 +80,7 @@ public sealed class FarmWorkerActor : ReceiveActor, IWithTimers
             case StartExecution x:
                 _log.Info("{0} runs {1} stage of {2} (epoch {3})", _name, x.Lease.Kind, x.Lease.JobId, x.Lease.Epoch);
                 _run = new CancellationTokenSource();
-                RunAsync(x.Lease, _run.Token).PipeTo(Self);
+                RunAsync(x.Lease, _run.Token).PipeTo(Self, success: ended => new Ended(ended));
                 break;
             case CancelExecution:
                 _run?.Cancel();
@@ -106,7 +106,10 @@ public sealed class FarmWorkerActor : ReceiveActor, IWithTimers
         }
     }
 
-    private sealed record Tick
+    /// <summary>The executor's outcome piped back; a local message only.</summary>
+    private sealed record Ended(ExecutionEnded Outcome) : INoSerializationVerificationNeeded;
+
+    private sealed record Tick : INoSerializationVerificationNeeded
     {
         public static readonly Tick Instance = new();
     }
