@@ -10,6 +10,7 @@
 #                        the campaign resumes from the journal while the generators on cpu0/cpu1 wait
 #     --kill-cpu0-at N   SIGKILL cpu0 once N DFT jobs were requested (a DFT or relax job may be running), restart it
 # Each node's log: runs/<name>/logs/<node>.log (the roles it ran are on its first lines).
+# Env: CRYSTAL_ACTORS_CLI (command that runs a prebuilt CLI), LOCAL_CLUSTER_PORT (first of three ports, default 4053).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 config=cluster-config/campaign-smoke.json journal=sqlite kill_gpu0=0 kill_cpu0=0
@@ -24,8 +25,8 @@ while (($#)); do
   esac
 done
 [[ -f $config ]] || { echo "local-cluster.sh: campaign config '$config' does not exist" >&2; exit 2; }
-CLI=${CLI:-scripts/crystal-actors}
-"$CLI" --version > /dev/null  # build once before starting three processes
+read -ra CLI <<< "${CRYSTAL_ACTORS_CLI:-scripts/crystal-actors}"  # e.g. "dotnet src/CrystalActors.Cli/bin/Release/net10.0/crystal-actors.dll"
+"${CLI[@]}" --version > /dev/null  # build once before starting three processes
 # Three nodes share this machine's cores: one MPI rank per pw.x run (two nodes x two ranks on two cores made
 # each DFT job 25x slower). The derived config sits beside the original so that its relative paths still hold.
 derived=$(dirname "$config")/.local-cluster-$(basename "$config")
@@ -42,14 +43,15 @@ if [[ $journal == postgres ]]; then
 fi
 out=runs/local-cluster-$name
 mkdir -p "$out"
-seeds=127.0.0.1:4053,127.0.0.1:4054
-declare -A PORT=([gpu0]=4053 [cpu0]=4054 [cpu1]=4055)
+base=${LOCAL_CLUSTER_PORT:-4053}
+seeds=127.0.0.1:$base,127.0.0.1:$((base + 1))
+declare -A PORT=([gpu0]=$base [cpu0]=$((base + 1)) [cpu1]=$((base + 2)))
 declare -A ROLES=([gpu0]=coordinator,learner,offline-cql,fine-tuner,reward-model
                   [cpu0]=rollout,relaxer,dft-worker,reward-model [cpu1]=rollout,relaxer,dft-worker,reward-model)
 declare -A PIDS
 start() {
-  CRYSTAL_ACTORS_NO_LIVE=1 setsid "$CLI" campaign run --config "$config" --node "$1" --roles "${ROLES[$1]}" --port "${PORT[$1]}" \
-    --seeds "$seeds" --profile local-cluster "${journal_args[@]}" >> "$out/$1.out" 2>&1 &
+  CRYSTAL_ACTORS_NO_LIVE=1 setsid "${CLI[@]}" campaign run --config "$config" --node "$1" --roles "${ROLES[$1]}" --port "${PORT[$1]}" \
+    --seeds "$seeds" --profile local-cluster --host 127.0.0.1 "${journal_args[@]}" >> "$out/$1.out" 2>&1 &
   PIDS[$1]=$!
   echo "[local-cluster] started $1 (pid ${PIDS[$1]}, roles ${ROLES[$1]})" >&2
 }
@@ -73,7 +75,7 @@ killed_gpu0=0 killed_cpu0=0
 while kill -0 "${PIDS[gpu0]}" 2> /dev/null; do
   sleep 3
   if ((kill_gpu0 > 0 && !killed_gpu0)) || ((kill_cpu0 > 0 && !killed_cpu0)); then
-    line=$("$CLI" campaign audit "${audit_args[@]}" 2> /dev/null || true)
+    line=$("${CLI[@]}" campaign audit "${audit_args[@]}" 2> /dev/null || true)
     if ((kill_gpu0 > 0 && !killed_gpu0)) && [[ -n $(field episodes "$line") ]] && (($(field episodes "$line") >= kill_gpu0)); then
       echo "[local-cluster] SIGKILL gpu0 at: $line" >&2; kill9 gpu0; killed_gpu0=1; sleep 2; start gpu0
     fi
@@ -86,6 +88,6 @@ wait "${PIDS[gpu0]}" || { echo "[local-cluster] gpu0 failed; see $out/gpu0.out" 
 for n in cpu0 cpu1; do
   for _ in $(seq 30); do kill -0 "${PIDS[$n]}" 2> /dev/null || break; sleep 1; done
 done
-line=$("$CLI" campaign audit "${audit_args[@]}")
+line=$("${CLI[@]}" campaign audit "${audit_args[@]}")
 echo "$line" >&2
 echo "nodes=3 episodes=$(field episodes "$line") dft_finished=$(field dft_finished "$line") lost=$(field lost "$line") duplicated=$(field duplicated "$line")"

@@ -53,8 +53,9 @@ public sealed record EvaluateGreedy(long Episode) : IWireMessage;
 public sealed record GreedyReport(long EnvironmentSteps, double MeanReward, double BestReward, string BestFormula, double? BestGapEv, long PolicyVersion) : IWireMessage;
 
 /// <summary>Learner → everyone (topic "policy"): new policy weights in the content store.</summary>
+/// <param name="PublishedAtMs">Wall clock of the publication (Unix ms), for the broadcast-latency figure; 0 on a catch-up.</param>
 [MessageContract("campaign.policy")]
-public sealed record PolicyPublished(long Version, string Path, string Sha256, long EnvironmentSteps = 0) : IWireMessage;
+public sealed record PolicyPublished(long Version, string Path, string Sha256, long EnvironmentSteps = 0, long PublishedAtMs = 0) : IWireMessage;
 
 /// <summary>Coordinator → learner: this episode went to DFT; keep its transitions for the corrected reward.</summary>
 [MessageContract("campaign.episode-for-dft")]

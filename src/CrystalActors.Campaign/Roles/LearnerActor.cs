@@ -147,7 +147,7 @@ public sealed class LearnerActor : ReceivePersistentActor, IWithUnboundedStash
                 {
                     _latest = p;
                     _version = p.Version;
-                    var notice = new PolicyPublished(p.Version, p.Path, p.Sha256, p.EnvironmentSteps);
+                    var notice = new PolicyPublished(p.Version, p.Path, p.Sha256, p.EnvironmentSteps, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
                     _mediator.Tell(new Publish(CampaignCoordinatorActor.PolicyTopic, notice));
                     _coordinator.Tell(notice);
                     _log.Debug("Learner: step {0}, loss {1:F4}, mean Q {2:F3}, policy v{3}, mean lag {4:F2}", t.GradientSteps, t.Loss, t.MeanQ, p.Version, MeanLag);

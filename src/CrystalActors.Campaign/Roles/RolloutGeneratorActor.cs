@@ -54,6 +54,7 @@ public sealed class RolloutGeneratorActor : ReceiveActor, IWithTimers
             if (p.Version <= _policy!.Version) return;
             ModelFiles.Verify(p.Path, p.Sha256);
             _policy.Load(p.Path);
+            if (p.PublishedAtMs > 0) RecordLatency(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - p.PublishedAtMs);
         });
         Receive<StopGenerating>(_ => _stopped = true);
         Receive<SubscribeAck>(_ => { });
@@ -93,7 +94,27 @@ public sealed class RolloutGeneratorActor : ReceiveActor, IWithTimers
         Self.Tell(Play.Instance);
     }
 
-    protected override void PostStop() => _policy?.Dispose();
+    protected override void PostStop()
+    {
+        if (_latencies.Count > 0) LogLatency();
+        _policy?.Dispose();
+    }
+
+    /// <summary>Publication-to-loaded latencies of policy versions (ms): the policy broadcast figure of bench/cluster.</summary>
+    private readonly List<long> _latencies = [];
+
+    private void RecordLatency(long ms)
+    {
+        _latencies.Add(ms);
+        if (_latencies.Count % 20 == 0) LogLatency();
+    }
+
+    private void LogLatency()
+    {
+        var sorted = _latencies.Order().ToList();
+        _log.Info("Generator {0}: policy broadcast latency over {1} versions: median {2} ms, p95 {3} ms, max {4} ms",
+            _name, sorted.Count, sorted[sorted.Count / 2], sorted[(int)(0.95 * (sorted.Count - 1))], sorted[^1]);
+    }
 
     private void PlayBatch()
     {
