@@ -1,14 +1,13 @@
 using Akka.Actor;
 using Akka.Cluster.Tools.PublishSubscribe;
-using Akka.Configuration;
 using Akka.TestKit.Xunit2;
 using CrystalActors.Campaign.Reporting;
 using CrystalActors.Campaign.Roles;
 using CrystalActors.Models.Megnet;
 using CrystalActors.Models.Reward;
-using CrystalActors.Runtime.Cluster;
 using CrystalActors.Runtime.Messages;
 using CrystalActors.Runtime.Persistence;
+using CrystalActors.Runtime.Tests;
 
 namespace CrystalActors.Campaign.Tests.Roles;
 
@@ -16,18 +15,8 @@ namespace CrystalActors.Campaign.Tests.Roles;
 /// The campaign roles as actors, against TestKit probes standing in for their peers. Every message goes through the
 /// wire serializer (serialize-messages = on) as if it crossed a node; the journal is in memory.
 /// </summary>
-public class RoleProtocolTests() : TestKit(Config)
+public class RoleProtocolTests() : TestKit(AkkaTestConfig.Local)
 {
-    private static readonly Config Config = ConfigurationFactory.ParseString("""
-        akka.actor.provider = local
-        akka.actor.serialize-messages = on
-        akka.actor.serialize-creators = off
-        akka.loggers = ["Akka.TestKit.TestEventListener, Akka.TestKit"]
-        akka.loglevel = WARNING
-        akka.persistence.journal.plugin = "akka.persistence.journal.inmem"
-        akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.inmem"
-        """).WithFallback(Hocon.Load("akka.conf"));
-
     private static CampaignOptions Options(string root) => new()
     {
         Name = "proto", OutputRoot = root, Seed = 5, Episodes = 16, DftEvery = 8, DftBudget = 2, GreedyEvalEvery = 0,
