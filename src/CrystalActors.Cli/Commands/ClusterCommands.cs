@@ -76,13 +76,13 @@ public static class ClusterCommands
         return command;
     }
 
-    /// <summary>A tiny Si cell (2 atoms) at lattice constant <paramref name="a"/> Å with a fast protocol: ~1-3 s of real pw.x.</summary>
-    public static SubmitJob SiliconJob(string id, double a, string requestedBy)
+    /// <summary>A tiny Si cell (2 atoms) at lattice constant <paramref name="a"/> Å with a fast protocol: ~1-3 s of real pw.x at 2x2x2 k-points.</summary>
+    public static SubmitJob SiliconJob(string id, double a, string requestedBy, int kpoints = 2)
     {
         var lattice = Lattice.FromParameters(a / Math.Sqrt(2), a / Math.Sqrt(2), a / Math.Sqrt(2), 60, 60, 60);
         var si = Element.FromSymbol("Si");
         var structure = Structure.FromSpecies(lattice, [si, si], [new Vec3(0, 0, 0), new Vec3(0.25, 0.25, 0.25)], id);
-        var protocol = DftProtocol.Sssp with { Name = "si-fast", EcutWfcRy = 20, EcutRhoRy = 160, KPoints = new KMesh(2, 2, 2) };
+        var protocol = DftProtocol.Sssp with { Name = "si-fast", EcutWfcRy = 20, EcutRhoRy = 160, KPoints = new KMesh(kpoints, kpoints, kpoints) };
         var payload = new DftJobPayload(Mp20JsonWriter.ToJsonLine(structure, 0, id), protocol, id).ToJson();
         return new SubmitJob(id, payload, [CampaignCoordinator.DftStage], requestedBy);
     }
@@ -93,9 +93,10 @@ public static class ClusterCommands
         var count = new Option<int>("--count") { Description = "Number of Si jobs (lattice constants 5.20-5.70 Å).", DefaultValueFactory = _ => 10 };
         var prefix = new Option<string>("--prefix") { Description = "Job id prefix (ids PREFIX-0000 ...; resubmitting an id is a no-op).", DefaultValueFactory = _ => "si" };
         var poison = new Option<int>("--poison") { Description = "Also submit this many jobs whose payload no worker accepts (they end dead-lettered).", DefaultValueFactory = _ => 0 };
+        var kpoints = new Option<int>("--kpoints") { Description = "k-point mesh n x n x n (a larger one makes each job run longer).", DefaultValueFactory = _ => 2 };
         var command = new Command("submit", "Join the cluster as a client and submit tiny real Si pw.x jobs to the farm; waits until each is journaled.");
         node.AddTo(command);
-        foreach (var o in new Option[] { count, prefix, poison }) command.Options.Add(o);
+        foreach (var o in new Option[] { count, prefix, poison, kpoints }) command.Options.Add(o);
         command.SetAction(async (p, ct) =>
         {
             NodeSettings settings;
@@ -109,7 +110,7 @@ public static class ClusterCommands
             {
                 var farm = cluster.Singleton("dft-farm", "coordinator");
                 int n = p.GetValue(count), accepted = 0;
-                var jobs = Enumerable.Range(0, n).Select(i => SiliconJob($"{p.GetValue(prefix)}-{i:D4}", 5.20 + 0.50 * i / Math.Max(1, n - 1), "cli-submit"))
+                var jobs = Enumerable.Range(0, n).Select(i => SiliconJob($"{p.GetValue(prefix)}-{i:D4}", 5.20 + 0.50 * i / Math.Max(1, n - 1), "cli-submit", p.GetValue(kpoints)))
                     .Concat(Enumerable.Range(0, p.GetValue(poison)).Select(i => new SubmitJob($"poison-{i:D2}", "{\"structure\": 42}", [CampaignCoordinator.DftStage], "cli-submit")));
                 foreach (var job in jobs)
                 {

@@ -43,7 +43,8 @@ public class MultiProcessTests
         Assert.Matches("roles coordinator", head.Output);
         Assert.Matches("roles dft-worker", w1.Output);
 
-        using (var submit = NodeProcess.Start("submit", "cluster", "submit", "--seeds", seeds, "--count", "6", "--profile", "local-cluster"))
+        // 8x8x8 k-points: each job runs several seconds, so that w1 is surely killed in the middle of one.
+        using (var submit = NodeProcess.Start("submit", "cluster", "submit", "--seeds", seeds, "--count", "6", "--kpoints", "8", "--profile", "local-cluster"))
             Assert.Equal(0, await submit.WaitForExitAsync(TimeSpan.FromMinutes(2)));
         // Kill w1 while it runs pw.x, and bring it back.
         await w1.WaitForAsync("runs dft stage of si-", TimeSpan.FromMinutes(2));
