@@ -11,8 +11,8 @@ say() { printf '[bootstrap] %s\n' "$*" >&2; }
 # libtorch-dev: the neural-network runtime; libopenblas0-pthread: switches libblas.so.3 to
 # OpenBLAS (about 20x faster matmuls than the reference BLAS libtorch-dev pulls in);
 # quantum-espresso + openmpi-bin: pw.x (the cluster runtime is Akka.NET, a NuGet package: no broker);
-# libsymspg-dev: spglib for space groups.
-PACKAGES=(libtorch-dev libopenblas0-pthread cmake g++ make quantum-espresso openmpi-bin libsymspg-dev)
+# libsymspg-dev: spglib for space groups; postgresql: the multi-node journal (scripts/postgres.sh runs a private server).
+PACKAGES=(libtorch-dev libopenblas0-pthread cmake g++ make quantum-espresso openmpi-bin libsymspg-dev postgresql)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -93,6 +93,13 @@ public static class CampaignCommands
                 Log.Error("{Message}", e.Message);
                 return 3;
             }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // One line on the console (e.g. the port is taken, the journal is unreachable); the trace goes to the node's log.
+                File.AppendAllText(logFile, $"{DateTime.UtcNow:O} {e}{Environment.NewLine}");
+                Log.Error("Node {Node} stopped: {Message} (trace in {Log})", settings.Name, e is InvalidOperationException ? e.Message : e.GetBaseException().Message, logFile);
+                return 1;
+            }
             if (outcome is null) return ct.IsCancellationRequested ? 130 : 1;
             var dir = CampaignRunner.RunDirectory(options);
             if (outcome.ReportPath is { } reportPath && CampaignReport.TryRead(reportPath) is { } report)

@@ -55,6 +55,11 @@ public static class ClusterCommands
             ClusterNode cluster;
             try { cluster = await ClusterNode.StartAsync(settings, TimeSpan.FromMinutes(2), ct); }
             catch (TimeoutException e) { Log.Error("{Message}", e.Message); return 3; }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                Log.Error("Node {Node} could not start: {Message}", settings.Name, e is InvalidOperationException ? e.Message : e.GetBaseException().Message);
+                return 1;
+            }
             await using (cluster)
             {
                 var farm = cluster.Singleton("dft-farm", "coordinator");

@@ -37,6 +37,7 @@ public sealed class ClusterNode : IAsyncDisposable
     public static async Task<ClusterNode> StartAsync(NodeSettings settings, TimeSpan joinTimeout, CancellationToken ct = default)
     {
         var config = settings.ToConfig();
+        EnsurePortIsFree(settings);
         if (settings is { Journal: JournalKind.Sqlite, WritesJournal: true }) SqliteJournal.Prepare(settings.JournalTarget);
         var system = ActorSystem.Create(NodeSettings.SystemName, config);
         var node = new ClusterNode(system, settings);
@@ -61,6 +62,23 @@ public sealed class ClusterNode : IAsyncDisposable
         }
         Log.Information("Node {Node} is Up at {Address} with roles {Roles}", settings.Name, cluster.SelfAddress, string.Join(",", settings.Roles));
         return node;
+    }
+
+    /// <summary>
+    /// A fixed port another process listens on must stop this node: the remoting transport binds with port sharing on
+    /// Linux, so a second node on the same address would otherwise start and split the traffic with the first.
+    /// </summary>
+    private static void EnsurePortIsFree(NodeSettings settings)
+    {
+        if (settings.Port == 0) return;
+        var address = global::System.Net.IPAddress.TryParse(settings.Host, out var ip) ? ip : global::System.Net.IPAddress.Any;
+        var probe = new global::System.Net.Sockets.TcpListener(address, settings.Port) { ExclusiveAddressUse = true };
+        try { probe.Start(); }
+        catch (global::System.Net.Sockets.SocketException e)
+        {
+            throw new InvalidOperationException($"port {settings.Port} on {settings.Host} is already in use (another node?): {e.Message}", e);
+        }
+        finally { probe.Stop(); }
     }
 
     /// <summary>Runs <paramref name="props"/> as the cluster singleton <paramref name="name"/> when this node has <paramref name="role"/> (a no-op otherwise).</summary>
