@@ -15,15 +15,15 @@ sed "s/\"name\": *\"[^\"]*\"/\"name\": \"$name\"/" "$src" > "$cfg"
 trap 'rm -f "$cfg"' EXIT
 rm -rf "runs/$name"
 mkdir -p runs
-CLI=${CLI:-scripts/crystal-actors}  # CLI=... runs a fixed build while sources change
-"$CLI" --version >/dev/null
+read -ra CLI <<< "${CLI:-scripts/crystal-actors}"  # CLI="dotnet .../crystal-actors.dll" runs a fixed build while sources change
+"${CLI[@]}" --version >/dev/null
 
-setsid "$CLI" campaign run --config "$cfg" > "runs/$name.1.log" 2>&1 &
+setsid "${CLI[@]}" campaign run --config "$cfg" > "runs/$name.1.log" 2>&1 &
 pid=$!
 echo "started campaign (pid $pid); waiting for DFT jobs in flight"
 for _ in $(seq 3600); do
   sleep 5
-  line=$("$CLI" campaign audit --config "$cfg" 2>/dev/null || true)
+  line=$("${CLI[@]}" campaign audit --config "$cfg" 2>/dev/null || true)
   req=$(sed -n "s/.*${KILL_FIELD:-dft_requested}=\([0-9]*\).*/\1/p" <<<"$line")
   if [[ -n $req && $req -ge $kill_at ]]; then break; fi
   kill -0 "$pid" 2>/dev/null || { echo "the campaign ended before the kill point"; break; }
@@ -32,5 +32,5 @@ echo "before kill: $line"
 kill -KILL -- -"$pid" 2>/dev/null || true
 wait "$pid" 2>/dev/null || true
 echo "killed the node (SIGKILL); restarting"
-"$CLI" campaign run --config "$cfg" > "runs/$name.2.log" 2>&1
-"$CLI" campaign audit --config "$cfg"
+"${CLI[@]}" campaign run --config "$cfg" > "runs/$name.2.log" 2>&1
+"${CLI[@]}" campaign audit --config "$cfg"
