@@ -2,10 +2,32 @@
 # Idempotent set-up for a fresh Debian 12 machine (run as root, or with sudo available):
 # apt packages, the native libtorch bridge, NuGet restore. With everything present it returns in
 # a few seconds. Both README commands (./run-node.sh, ./test.sh) run it first.
+#
+#   scripts/bootstrap.sh             # Debian: installs what is missing with apt
+#   scripts/bootstrap.sh --no-apt    # HPC, no root: uses what the machine has (environment modules, TORCH_PREFIX,
+#                                    # pw.x on PATH) and prints one line per missing prerequisite with how to get it.
+#                                    # Chosen by itself when not root and sudo is not available.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 say() { printf '[bootstrap] %s\n' "$*" >&2; }
+NO_APT=0
+[[ ${1:-} == --no-apt ]] && NO_APT=1
+if [[ $NO_APT == 0 && $(id -u) -ne 0 ]] && ! sudo -n true 2> /dev/null; then NO_APT=1; say "not root and no sudo: checking prerequisites instead of installing (--no-apt)"; fi
+
+if [[ $NO_APT == 1 ]]; then
+  missing=0
+  need() { say "missing: $1 -- $2"; missing=$((missing + 1)); }
+  command -v dotnet > /dev/null || need "dotnet (.NET 10 SDK)" "module load dotnet, or install it under \$HOME with Microsoft's dotnet-install.sh and add it to PATH"
+  command -v cmake > /dev/null || need cmake "module load cmake (3.18 or newer)"
+  command -v g++ > /dev/null || need "g++ (C++17)" "module load gcc"
+  prefix=${TORCH_PREFIX:-/usr/lib/x86_64-linux-gnu/cmake/Torch}
+  [[ -f $prefix/TorchConfig.cmake ]] || need "libtorch (TorchConfig.cmake under ${prefix})" "set TORCH_PREFIX to a libtorch's share/cmake/Torch, e.g. \$(python -c 'import torch; print(torch.utils.cmake_prefix_path)')/Torch"
+  command -v "${CRYSTAL_ACTORS_PW:-pw.x}" > /dev/null || need "pw.x (${CRYSTAL_ACTORS_PW:-pw.x} on PATH)" "module load quantum-espresso (6.7 or newer), or set dft.pw_path in the campaign config"
+  command -v mpirun > /dev/null || command -v srun > /dev/null || need "an MPI launcher (mpirun or srun)" "module load openmpi, or set dft.launcher to srun inside Slurm (none: one rank)"
+  ldconfig -p 2> /dev/null | grep -q libsymspg || [[ -n ${SPGLIB_DIR:-} ]] || need "spglib (libsymspg.so)" "module load spglib, or conda install -c conda-forge spglib; put its lib folder on LD_LIBRARY_PATH"
+  ((missing == 0)) || { say "$missing prerequisite(s) missing; nothing was built"; exit 1; }
+fi
 
 # --- apt packages --------------------------------------------------------------------------
 # libtorch-dev: the neural-network runtime; libopenblas0-pthread: switches libblas.so.3 to
@@ -17,7 +39,7 @@ missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-if ((${#missing[@]})); then
+if ((${#missing[@]})) && [[ $NO_APT == 0 ]]; then
   SUDO=""
   [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   say "installing: ${missing[*]}"

@@ -124,7 +124,7 @@ public sealed record CampaignOptions
             Skeleton = Skeleton with { Data = R(Skeleton.Data)! },
             RewardModel = RewardModel with { Weights = R(RewardModel.Weights)! },
             Relax = Relax with { Weights = R(Relax.Weights)! },
-            Dft = Dft with { PseudoDir = R(Dft.PseudoDir) },
+            Dft = Dft with { PseudoDir = R(Dft.PseudoDir), ScratchDir = R(Dft.ScratchDir) },
             OfflineCql = OfflineCql with { Data = R(OfflineCql.Data) },
             InitialPolicy = R(InitialPolicy),
         };
@@ -159,6 +159,10 @@ public sealed record CampaignOptions
         Check(Dft.Runners >= 1, "dft.runners", "must be >= 1");
         Check(Dft.LeaseSeconds >= 1, "dft.lease_seconds", "must be >= 1");
         Check(Dft.MaxAttempts >= 1, "dft.max_attempts", "must be >= 1");
+        Check(DftOptions.Launchers.Contains(Dft.Launcher), "dft.launcher", $"'{Dft.Launcher}' is not one of {string.Join(", ", DftOptions.Launchers)}");
+        Check(Dft.Launcher != "none" || Dft.MpiRanks == 1, "dft.mpi_ranks", "launcher 'none' runs one rank");
+        Check(Dft.MpiRanks >= 1 && Dft.OmpThreads >= 1, "dft", "mpi_ranks and omp_threads must be >= 1");
+        Check(Dft.WallTimeMinutes > 0, "dft.wall_time_minutes", "must be > 0");
         Check(RewardModel.FinetuneSteps >= 0 && RewardModel.FinetuneLr > 0, "reward_model", "finetune_steps >= 0 and finetune_lr > 0");
         Check(File.Exists(Skeleton.Data), "skeleton.data", $"'{Skeleton.Data}' does not exist");
         Check(File.Exists(RewardModel.Weights), "reward_model.weights", $"'{RewardModel.Weights}' does not exist");
@@ -258,6 +262,44 @@ public sealed record DftOptions
 
     /// <summary>Attempts (expired leases + retryable failures) before a DFT job is dead-lettered.</summary>
     public int MaxAttempts { get; init; } = 5;
+
+    /// <summary>What starts pw.x's ranks: "mpirun" (default), "srun" (inside a Slurm allocation) or "none" (one rank).</summary>
+    public string Launcher { get; init; } = "mpirun";
+
+    /// <summary>Extra launcher arguments, one list element each (e.g. ["--bind-to", "core"]); never a shell string.</summary>
+    public IReadOnlyList<string> LauncherArgs { get; init; } = [];
+
+    /// <summary>OMP_NUM_THREADS of each pw.x rank (Debian's pw.x has no OpenMP: ranks use the cores).</summary>
+    public int OmpThreads { get; init; } = 1;
+
+    /// <summary>pw.x: a path, or a name on PATH (environment modules).</summary>
+    public string PwPath { get; init; } = "pw.x";
+
+    /// <summary>Parent of pw.x's working directories (node-local scratch); null = the system temp folder.</summary>
+    public string? ScratchDir { get; init; }
+
+    /// <summary>Keep each job's input, output and XML, gzip-compressed, under runs/&lt;name&gt;/dft/&lt;job&gt;/ (default on).</summary>
+    public bool Archive { get; init; } = true;
+
+    public static readonly string[] Launchers = ["mpirun", "srun", "none"];
+
+    /// <summary>The DFT service settings of a worker of this campaign; archives go under <paramref name="runDirectory"/>/dft.</summary>
+    public CrystalActors.Dft.DftServiceOptions ServiceOptions(string runDirectory) => new()
+    {
+        PseudoRoot = PseudoDir,
+        HandlersEnabled = Handlers,
+        ArchiveDirectory = Archive ? Path.Combine(runDirectory, "dft") : null,
+        Runner = new CrystalActors.Dft.Execution.PwRunnerOptions
+        {
+            PwExecutable = PwPath,
+            Launcher = Enum.Parse<CrystalActors.Dft.Execution.PwLauncher>(Launcher, ignoreCase: true),
+            LauncherArguments = LauncherArgs,
+            MpiRanks = MpiRanks,
+            OmpThreads = OmpThreads,
+            ScratchRoot = ScratchDir,
+            WallTimeLimit = TimeSpan.FromMinutes(WallTimeMinutes),
+        },
+    };
 }
 
 public sealed record OfflineOptions

@@ -145,12 +145,7 @@ public static class CampaignRunner
             system.ActorOf(FarmWorkerActor.Props($"{node.Name}/relax-1", CampaignCoordinator.RelaxStage, new RelaxExecutor(options), farm), "relax-1");
         if (node.HasRole("dft-worker"))
         {
-            var dft = new DftJobExecutor(new DftService(new DftServiceOptions
-            {
-                PseudoRoot = options.Dft.PseudoDir,
-                HandlersEnabled = options.Dft.Handlers,
-                Runner = new PwRunnerOptions { MpiRanks = options.Dft.MpiRanks, WallTimeLimit = TimeSpan.FromMinutes(options.Dft.WallTimeMinutes) },
-            }));
+            var dft = new DftJobExecutor(new DftService(options.Dft.ServiceOptions(RunDirectory(options))));
             for (int i = 1; i <= options.Dft.Runners; i++)
                 system.ActorOf(FarmWorkerActor.Props($"{node.Name}/dft-{i}", CampaignCoordinator.DftStage, dft, farm), $"dft-{i}");
         }

@@ -20,7 +20,10 @@ public sealed record DftServiceOptions
     public bool HandlersEnabled { get; init; } = true;
     /// <summary>Upper bound on attempts per job, the first included.</summary>
     public int MaxAttempts { get; init; } = 5;
-    /// <summary>When set, each attempt's input and output are also written there as {label}.{n}.in / .out.</summary>
+    /// <summary>
+    /// When set, each attempt's input, output, XML (and CRASH file, stderr) are kept there, gzip-compressed:
+    /// {dir}/{label}/attempt-{n}.in.gz, .out.gz, .xml.gz — the provenance of every number a campaign reports.
+    /// </summary>
     public string? ArchiveDirectory { get; init; }
 }
 
@@ -172,12 +175,25 @@ public sealed class DftService
     private void Archive(string name, int n, string input, PwRunOutcome run)
     {
         if (Options.ArchiveDirectory is null) return;
-        Directory.CreateDirectory(Options.ArchiveDirectory);
-        string stem = Path.Combine(Options.ArchiveDirectory, $"{string.Concat(name.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'))}.{n}");
-        File.WriteAllText(stem + ".in", input);
-        File.WriteAllText(stem + ".out", run.OutputText);
-        if (run.CrashFileText is not null) File.WriteAllText(stem + ".CRASH", run.CrashFileText);
-        if (run.StandardErrorText.Length > 0) File.WriteAllText(stem + ".err", run.StandardErrorText);
+        string dir = Path.Combine(Options.ArchiveDirectory, string.Concat(name.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_')));
+        Directory.CreateDirectory(dir);
+        string stem = Path.Combine(dir, $"attempt-{n}");
+        WriteGzip(stem + ".in.gz", input);
+        WriteGzip(stem + ".out.gz", run.OutputText);
+        if (run.XmlText is not null) WriteGzip(stem + ".xml.gz", run.XmlText);
+        if (run.CrashFileText is not null) WriteGzip(stem + ".CRASH.gz", run.CrashFileText);
+        if (run.StandardErrorText.Length > 0) WriteGzip(stem + ".err.gz", run.StandardErrorText);
+    }
+
+    /// <summary>Written to a temporary name and renamed: an archive file is whole or absent.</summary>
+    private static void WriteGzip(string path, string text)
+    {
+        var tmp = path + ".tmp";
+        using (var file = File.Create(tmp))
+        using (var gz = new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionLevel.Optimal))
+        using (var w = new StreamWriter(gz))
+            w.Write(text);
+        File.Move(tmp, path, overwrite: true);
     }
 }
 

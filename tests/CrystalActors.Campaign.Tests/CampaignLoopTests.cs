@@ -58,6 +58,10 @@ public class CampaignLoopTests
         var finished = Assert.Single(events.OfType<DftFinished>());
         // The structure DFT computed (relaxed by M3GNet + FIRE) came back with the result and is journaled.
         Assert.Equal(2, Mp20JsonlReader.ParseLine(finished.RelaxedStructureJson!, "journal").Structure!.NumSites);
+        // The DFT job's input, output and XML are archived, compressed, under the run folder (dft.archive defaults to on).
+        var archived = Path.Combine(CampaignRunner.RunDirectory(o), "dft", finished.JobId);
+        Assert.True(File.Exists(Path.Combine(archived, "attempt-1.in.gz")), $"no archive in {archived}");
+        Assert.True(File.Exists(Path.Combine(archived, "attempt-1.out.gz")));
         // Every reward is either the penalty or exp(-(gap - 1.12)^2) in (0, 1].
         foreach (var ep in events.OfType<EpisodeCompleted>())
         {

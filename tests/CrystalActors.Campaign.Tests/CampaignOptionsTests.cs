@@ -70,6 +70,10 @@ public class CampaignOptionsTests
     [InlineData("""{ "dqn": { "learning_rate": 0 } }""", "dqn.learning_rate")]
     [InlineData("""{ "dqn": { "n_stepp": 3 } }""", "n_stepp")]
     [InlineData("""{ "episodes": 10, """, "invalid JSON")]
+    [InlineData("""{ "dft": { "launcher": "mpiexec" } }""", "dft.launcher")]
+    [InlineData("""{ "dft": { "launcher": "none", "mpi_ranks": 4 } }""", "dft.mpi_ranks")]
+    [InlineData("""{ "dft": { "lease_seconds": 0 } }""", "dft.lease_seconds")]
+    [InlineData("""{ "dft": { "runners": 0 } }""", "dft.runners")]
     public void BadConfig_IsAnErrorNamingTheFileAndField(string json, string field)
     {
         var path = Write(json);

@@ -5,18 +5,22 @@ using Serilog;
 
 namespace CrystalActors.Dft.Execution;
 
+/// <summary>How pw.x's MPI ranks are started: OpenMPI's mpirun, Slurm's srun (inside an allocation), or none (one rank).</summary>
+public enum PwLauncher { Mpirun, Srun, None }
+
 /// <summary>How pw.x is launched. Defaults follow the measurements in shared/NOTES.md.</summary>
 public sealed record PwRunnerOptions
 {
-    /// <summary>pw.x executable: a path, or a name looked up on PATH.</summary>
+    /// <summary>pw.x executable: a path, or a name looked up on PATH (environment modules put it there).</summary>
     public string PwExecutable { get; init; } = "pw.x";
-    /// <summary>MPI launcher (a path or a name on PATH); used when <see cref="MpiRanks"/> &gt; 1 or <see cref="AlwaysUseMpirun"/>.</summary>
-    public string MpiRun { get; init; } = "mpirun";
+    /// <summary>What starts the ranks. mpirun is used only for more than one rank; srun always (a job step gets its cores).</summary>
+    public PwLauncher Launcher { get; init; } = PwLauncher.Mpirun;
+    /// <summary>The launcher's executable (a path or a name on PATH); default "mpirun" or "srun".</summary>
+    public string? LauncherPath { get; init; }
     /// <summary>MPI ranks. Debian's pw.x has no OpenMP, so ranks (not threads) use the cores.</summary>
     public int MpiRanks { get; init; } = 2;
-    public bool AlwaysUseMpirun { get; init; }
-    /// <summary>Extra mpirun arguments before '-np'; OpenMPI refuses to run as root without the first.</summary>
-    public IReadOnlyList<string> MpiArguments { get; init; } = ["--allow-run-as-root"];
+    /// <summary>Extra launcher arguments, each one list element (never a shell string), placed before the rank count.</summary>
+    public IReadOnlyList<string> LauncherArguments { get; init; } = [];
     /// <summary>
     /// Let MPI ranks waiting in a collective yield the core (OMPI_MCA_mpi_yield_when_idle=1) instead of spinning: on a
     /// node whose cores are shared with learners a spinning rank holds a core while its partner waits to be scheduled.
@@ -43,7 +47,8 @@ public sealed record PwRunOutcome(
     string StandardErrorText,
     string? CrashFileText,
     double WallSeconds,
-    string? MonitorReason);
+    string? MonitorReason,
+    string? XmlText = null);
 
 /// <summary>
 /// Runs pw.x once in its own working directory: spawned with an argument list (no shell), standard output read
@@ -53,7 +58,7 @@ public sealed record PwRunOutcome(
 public sealed class PwRunner
 {
     private readonly string _pwPath;
-    private readonly string? _mpirunPath;
+    private readonly string? _launcherPath;
 
     /// <summary>Resolves the executables now, so that a missing pw.x or mpirun is reported before any run.</summary>
     public PwRunner(PwRunnerOptions? options = null)
@@ -63,24 +68,46 @@ public sealed class PwRunner
         if (Options.WallTimeLimit <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(options), Options.WallTimeLimit, "WallTimeLimit must be positive");
         _pwPath = ResolveExecutable(Options.PwExecutable)
                   ?? throw new FileNotFoundException($"pw.x not found: '{Options.PwExecutable}' is not a file and not on PATH (install quantum-espresso or set the pw.x path)", Options.PwExecutable);
-        if (UsesMpirun)
-            _mpirunPath = ResolveExecutable(Options.MpiRun)
-                          ?? throw new FileNotFoundException($"MPI launcher not found: '{Options.MpiRun}' is not a file and not on PATH (install openmpi-bin or use 1 rank)", Options.MpiRun);
+        if (Options.Launcher == PwLauncher.None && Options.MpiRanks > 1)
+            throw new ArgumentException($"launcher 'none' runs one rank; {Options.MpiRanks} ranks need mpirun or srun", nameof(options));
+        if (Options.OmpThreads < 1) throw new ArgumentOutOfRangeException(nameof(options), Options.OmpThreads, "OmpThreads must be >= 1");
+        if (UsesLauncher)
+        {
+            var launcher = Options.LauncherPath ?? (Options.Launcher == PwLauncher.Srun ? "srun" : "mpirun");
+            _launcherPath = ResolveExecutable(launcher)
+                            ?? throw new FileNotFoundException($"MPI launcher not found: '{launcher}' is not a file and not on PATH " +
+                                (Options.Launcher == PwLauncher.Srun ? "(srun runs inside a Slurm allocation)" : "(install openmpi-bin or use 1 rank)"), launcher);
+        }
     }
 
     public PwRunnerOptions Options { get; }
 
-    private bool UsesMpirun => Options.MpiRanks > 1 || Options.AlwaysUseMpirun;
+    private bool UsesLauncher => Options.Launcher switch
+    {
+        PwLauncher.Srun => true,
+        PwLauncher.Mpirun => Options.MpiRanks > 1,
+        _ => false,
+    };
+
+    /// <summary>OpenMPI refuses to run as root without this flag; it is added only when this process is root.</summary>
+    public static bool RunningAsRoot => Environment.IsPrivilegedProcess;
 
     /// <summary>The command line, for logs (the process itself is started from the argument list).</summary>
     public IReadOnlyList<string> CommandLine(string inputFileName)
     {
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
         var args = new List<string>();
-        if (_mpirunPath is not null)
+        if (_launcherPath is not null && Options.Launcher == PwLauncher.Mpirun)
         {
-            args.Add(_mpirunPath);
-            args.AddRange(Options.MpiArguments);
-            args.AddRange(["-np", Options.MpiRanks.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            args.Add(_launcherPath);
+            if (RunningAsRoot) args.Add("--allow-run-as-root");
+            args.AddRange(Options.LauncherArguments);
+            args.AddRange(["-np", Options.MpiRanks.ToString(inv)]);
+        }
+        else if (_launcherPath is not null && Options.Launcher == PwLauncher.Srun)
+        {
+            args.AddRange([_launcherPath, "--ntasks", Options.MpiRanks.ToString(inv), "--cpus-per-task", Options.OmpThreads.ToString(inv)]);
+            args.AddRange(Options.LauncherArguments);
         }
         args.AddRange([_pwPath, "-in", inputFileName]);
         return args;
@@ -169,7 +196,11 @@ public sealed class PwRunner
             lock (output) outText = output.ToString();
             lock (stderr) errText = stderr.ToString();
             int? exitCode = termination == PwTermination.Exited ? process.ExitCode : null;
-            return new PwRunOutcome(termination, exitCode, outText, errText, crash, stopwatch.Elapsed.TotalSeconds, monitor?.StopReason);
+            // pw.x's XML (outdir/prefix.xml) holds every result at full precision: kept for the archive before the directory goes.
+            string? xml = Directory.Exists(Path.Combine(dir, "out"))
+                ? Directory.EnumerateFiles(Path.Combine(dir, "out"), "*.xml").FirstOrDefault() is { } x ? await File.ReadAllTextAsync(x, CancellationToken.None).ConfigureAwait(false) : null
+                : null;
+            return new PwRunOutcome(termination, exitCode, outText, errText, crash, stopwatch.Elapsed.TotalSeconds, monitor?.StopReason, xml);
         }
         finally
         {
