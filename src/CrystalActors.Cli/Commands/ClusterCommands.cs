@@ -135,18 +135,24 @@ public static class ClusterCommands
 
     private static Option<string> JournalOption() => new("--journal-target")
     {
-        Description = "The farm's SQLite journal (e.g. runs/farm/journal.db or runs/<campaign>/state/journal.db).", Required = true,
+        Description = "The farm's SQLite journal (e.g. runs/farm/journal.db or runs/<campaign>/state/journal.db), or with --postgres a connection string.",
+        Required = true,
     };
+
+    private static readonly Option<bool> PostgresOption = new("--postgres") { Description = "The journal is PostgreSQL (--journal-target is a connection string)." };
+
+    private static JournalKind Kind(ParseResult p) => p.GetValue(PostgresOption) ? JournalKind.Postgres : JournalKind.Sqlite;
 
     private static Command Status()
     {
         var journal = JournalOption();
         var command = new Command("status", "Jobs by state, the dead-letter list, and the orchestration overhead, from the farm's journal.");
         command.Options.Add(journal);
+        command.Options.Add(PostgresOption);
         command.SetAction(async (p, ct) =>
         {
             IReadOnlyList<object> events;
-            try { events = await JournalReader.EventsAsync(JournalKind.Sqlite, p.GetValue(journal)!, "dft-farm", ct); }
+            try { events = await JournalReader.EventsAsync(Kind(p), p.GetValue(journal)!, "dft-farm", ct); }
             catch (FileNotFoundException e) { Log.Error("{Message}", e.Message); return 2; }
             var table = events.OfType<IWireMessage>().Aggregate(JobTable.Empty(TimeSpan.FromSeconds(1), int.MaxValue), (t, e) => t.Apply(e));
             var s = table.Summary();
@@ -173,14 +179,14 @@ public static class ClusterCommands
         var wait = new Option<double>("--wait-seconds") { Description = "Poll until every counted job completed or this many seconds passed.", DefaultValueFactory = _ => 0 };
         var expect = new Option<int>("--expect") { Description = "With --wait-seconds: also wait until at least this many jobs were submitted.", DefaultValueFactory = _ => 0 };
         var command = new Command("report", "Print `jobs=N completed=N lost=L duplicated=D` from the farm's journal; exit 1 unless all completed once.");
-        foreach (var o in new Option[] { journal, prefix, wait, expect }) command.Options.Add(o);
+        foreach (var o in new Option[] { journal, PostgresOption, prefix, wait, expect }) command.Options.Add(o);
         command.SetAction(async (p, ct) =>
         {
             var deadline = DateTime.UtcNow.AddSeconds(p.GetValue(wait));
             FarmReport r;
             while (true)
             {
-                try { r = FarmReport.FromEvents(await JournalReader.EventsAsync(JournalKind.Sqlite, p.GetValue(journal)!, "dft-farm", ct), p.GetValue(prefix)); }
+                try { r = FarmReport.FromEvents(await JournalReader.EventsAsync(Kind(p), p.GetValue(journal)!, "dft-farm", ct), p.GetValue(prefix)); }
                 catch (FileNotFoundException) { r = new FarmReport(0, 0, 0, 0, 0); }
                 bool done = r.Jobs >= p.GetValue(expect) && r.Jobs > 0 && r.Completed == r.Jobs;
                 if (done || DateTime.UtcNow >= deadline) break;

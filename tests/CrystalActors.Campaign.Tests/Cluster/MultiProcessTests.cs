@@ -20,10 +20,10 @@ public class MultiProcessTests
         ["cluster", "node", "--node", name, "--roles", roles, "--port", port.ToString(), "--seeds", seeds, "--profile", "local-cluster",
          "--state", state, "--lease-seconds", "8", "--ranks", "1"];
 
-    private static async Task<string> ReportAsync(string state, int expect)
+    private static async Task<string> ReportAsync(string state, int expect, string? postgres = null)
     {
-        using var report = NodeProcess.Start("report", "cluster", "report", "--journal-target", Path.Combine(state, "journal.db"),
-            "--prefix", "si", "--wait-seconds", "300", "--expect", expect.ToString());
+        string[] journal = postgres is null ? ["--journal-target", Path.Combine(state, "journal.db")] : ["--journal-target", postgres, "--postgres"];
+        using var report = NodeProcess.Start("report", ["cluster", "report", .. journal, "--prefix", "si", "--wait-seconds", "300", "--expect", expect.ToString()]);
         await report.WaitForExitAsync(TimeSpan.FromMinutes(6));
         return Regex.Matches(report.Output, "jobs=\\d+ completed=\\d+ lost=\\d+ duplicated=\\d+").Last().Value;
     }
@@ -77,6 +77,40 @@ public class MultiProcessTests
         Assert.Equal(0, await a.WaitForExitAsync(TimeSpan.FromMinutes(1)));
         await b.WaitForAsync("DFT farm recovered: 4 job", TimeSpan.FromMinutes(1));
         Assert.Equal("jobs=4 completed=4 lost=0 duplicated=0", await ReportAsync(state, 4));
+    }
+
+    [MultiProcessFact(NeedsPostgres = true)]
+    public async Task CoordinatorNodeKilled_WithAPostgresJournal_TheSingletonMovesToTheOtherCoordinatorNode()
+    {
+        var pgDir = Directory.CreateTempSubdirectory("ca-mp-pg-").FullName;
+        using (var start = NodeProcess.StartCommand("postgres", "bash", [Path.Combine(NodeProcess.RepoRoot, "scripts", "postgres.sh"), "start", pgDir]))
+            Assert.Equal(0, await start.WaitForExitAsync(TimeSpan.FromMinutes(2)));
+        try
+        {
+            var env = File.ReadAllLines(Path.Combine(pgDir, "postgres.env")).First(l => l.StartsWith("CRYSTAL_ACTORS_JOURNAL="));
+            var connection = env["CRYSTAL_ACTORS_JOURNAL=".Length..].Trim('"');
+            var state = Directory.CreateTempSubdirectory("ca-mp-pgstate-").FullName;
+            int p = Ports(3);
+            var seeds = $"127.0.0.1:{p},127.0.0.1:{p + 1}";
+            string[] Pg(string[] args) => [.. args, "--journal", "postgres", "--journal-target", connection];
+            using var a = NodeProcess.Start("a", Pg(FarmNode("a", "coordinator", p, seeds, state)));
+            await a.WaitForAsync("DFT farm recovered: 0 job", Up);
+            using var b = NodeProcess.Start("b", Pg(FarmNode("b", "coordinator", p + 1, seeds, state)));
+            using var w = NodeProcess.Start("w", FarmNode("w", "dft-worker", p + 2, seeds, state));
+            await b.WaitForAsync("is Up", Up);
+            await w.WaitForAsync("is Up", Up);
+            using (var submit = NodeProcess.Start("submit", "cluster", "submit", "--seeds", seeds, "--count", "6", "--kpoints", "4", "--profile", "local-cluster"))
+                Assert.Equal(0, await submit.WaitForExitAsync(TimeSpan.FromMinutes(2)));
+            await w.WaitForAsync("runs dft stage of si-", TimeSpan.FromMinutes(1));
+            a.Kill();
+            await b.WaitForAsync("DFT farm recovered: 6 job", TimeSpan.FromMinutes(2));
+            Assert.Equal("jobs=6 completed=6 lost=0 duplicated=0", await ReportAsync(state, 6, connection));
+        }
+        finally
+        {
+            using var stop = NodeProcess.StartCommand("postgres", "bash", [Path.Combine(NodeProcess.RepoRoot, "scripts", "postgres.sh"), "stop", pgDir]);
+            await stop.WaitForExitAsync(TimeSpan.FromMinutes(1));
+        }
     }
 
     [MultiProcessFact]

@@ -97,7 +97,7 @@ public sealed class NodeProcess : IDisposable
     }
 }
 
-/// <summary>A multi-process test: needs the built CLI and pw.x; skipped with the reason otherwise.</summary>
+/// <summary>A multi-process test: needs the built CLI and pw.x (and PostgreSQL when asked); skipped with the reason otherwise.</summary>
 public sealed class MultiProcessFactAttribute : FactAttribute
 {
     public MultiProcessFactAttribute()
@@ -106,4 +106,18 @@ public sealed class MultiProcessFactAttribute : FactAttribute
         else if (!(Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(p => File.Exists(Path.Combine(p, "pw.x"))))
             Skip = "pw.x is not on PATH; apt-get install quantum-espresso to run multi-process DFT tests";
     }
+
+    /// <summary>Also needs the PostgreSQL server package (scripts/postgres.sh starts a private server).</summary>
+    public bool NeedsPostgres
+    {
+        get => _needsPostgres;
+        set
+        {
+            _needsPostgres = value;
+            if (value && Skip is null && !Directory.Exists("/usr/lib/postgresql"))
+                Skip = "PostgreSQL is not installed (/usr/lib/postgresql missing); apt-get install postgresql to run the PostgreSQL cluster test";
+        }
+    }
+
+    private bool _needsPostgres;
 }
