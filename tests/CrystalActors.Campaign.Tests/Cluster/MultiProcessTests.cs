@@ -28,31 +28,47 @@ public class MultiProcessTests
         return Regex.Matches(report.Output, "jobs=\\d+ completed=\\d+ lost=\\d+ duplicated=\\d+").Last().Value;
     }
 
+    /// <summary>A farm-only cluster of up to three nodes on consecutive ports; seeds are the first two.</summary>
+    private sealed class Farm
+    {
+        public string State { get; } = Directory.CreateTempSubdirectory("ca-mp-farm-").FullName;
+        public int Port { get; } = Ports(3);
+        public string Seeds => $"127.0.0.1:{Port},127.0.0.1:{Port + 1}";
+
+        /// <summary>Starts node <paramref name="slot"/> (0..2) and waits until it is Up.</summary>
+        public async Task<NodeProcess> StartAsync(string name, string roles, int slot, params string[] extra)
+        {
+            var node = NodeProcess.Start(name, [.. FarmNode(name, roles, Port + slot, Seeds, State), .. extra]);
+            await node.WaitForAsync("is Up", Up);
+            return node;
+        }
+
+        public async Task SubmitAsync(int count, int kpoints)
+        {
+            using var submit = NodeProcess.Start("submit", "cluster", "submit", "--seeds", Seeds, "--count", count.ToString(), "--kpoints", kpoints.ToString(), "--profile", "local-cluster");
+            Assert.Equal(0, await submit.WaitForExitAsync(TimeSpan.FromMinutes(2)));
+        }
+    }
+
     [MultiProcessFact]
     public async Task WorkerNodeKilledMidJob_JobIsLeasedAgain_AndEveryResultIsAppliedOnce()
     {
-        var state = Directory.CreateTempSubdirectory("ca-mp-farm-").FullName;
-        int p = Ports(3);
-        var seeds = $"127.0.0.1:{p},127.0.0.1:{p + 1}";
-        using var head = NodeProcess.Start("head", FarmNode("head", "coordinator", p, seeds, state));
-        await head.WaitForAsync("is Up", Up);
-        using var w1 = NodeProcess.Start("w1", FarmNode("w1", "dft-worker", p + 1, seeds, state));
-        using var w2 = NodeProcess.Start("w2", FarmNode("w2", "dft-worker", p + 2, seeds, state));
-        await w1.WaitForAsync("is Up", Up);
-        await w2.WaitForAsync("is Up", Up);
+        var farm = new Farm();
+        using var head = await farm.StartAsync("head", "coordinator", 0);
+        using var w1 = await farm.StartAsync("w1", "dft-worker", 1);
+        using var w2 = await farm.StartAsync("w2", "dft-worker", 2);
         Assert.Matches("roles coordinator", head.Output);
         Assert.Matches("roles dft-worker", w1.Output);
 
         // 8x8x8 k-points: each job runs several seconds, so that w1 is surely killed in the middle of one.
-        using (var submit = NodeProcess.Start("submit", "cluster", "submit", "--seeds", seeds, "--count", "6", "--kpoints", "8", "--profile", "local-cluster"))
-            Assert.Equal(0, await submit.WaitForExitAsync(TimeSpan.FromMinutes(2)));
+        await farm.SubmitAsync(6, kpoints: 8);
         // Kill w1 while it runs pw.x, and bring it back.
         await w1.WaitForAsync("runs dft stage of si-", TimeSpan.FromMinutes(2));
         var leased = Regex.Match(w1.Output, "runs dft stage of (si-\\d+)").Groups[1].Value;
         w1.Kill();
-        using var w1Again = NodeProcess.Start("w1'", FarmNode("w1", "dft-worker", p + 1, seeds, state));
+        using var w1Again = NodeProcess.Start("w1'", FarmNode("w1", "dft-worker", farm.Port + 1, farm.Seeds, farm.State));
 
-        Assert.Equal("jobs=6 completed=6 lost=0 duplicated=0", await ReportAsync(state, 6));
+        Assert.Equal("jobs=6 completed=6 lost=0 duplicated=0", await ReportAsync(farm.State, 6));
         // The killed worker's job was run again under a later lease.
         await head.WaitForAsync($"Job {leased} completed by", TimeSpan.FromSeconds(10));
         Assert.Matches($"Job {leased} leased to \\S+ \\(epoch [2-9]", head.Output);
@@ -61,22 +77,16 @@ public class MultiProcessTests
     [MultiProcessFact]
     public async Task FarmNodeLeavesGracefully_TheSingletonMovesAndRecoversTheJobTable()
     {
-        var state = Directory.CreateTempSubdirectory("ca-mp-handover-").FullName;
-        int p = Ports(3);
-        var seeds = $"127.0.0.1:{p},127.0.0.1:{p + 1}";
-        using var a = NodeProcess.Start("a", FarmNode("a", "coordinator", p, seeds, state));
-        await a.WaitForAsync("is Up", Up);
-        using var b = NodeProcess.Start("b", FarmNode("b", "coordinator", p + 1, seeds, state));
-        using var w = NodeProcess.Start("w", FarmNode("w", "dft-worker", p + 2, seeds, state));
-        await b.WaitForAsync("is Up", Up);
-        await w.WaitForAsync("is Up", Up);
+        var farm = new Farm();
+        using var a = await farm.StartAsync("a", "coordinator", 0);
+        using var b = await farm.StartAsync("b", "coordinator", 1);
+        using var w = await farm.StartAsync("w", "dft-worker", 2);
         await a.WaitForAsync("DFT farm recovered: 0 job", Up); // the oldest node runs the singleton
-        using (var submit = NodeProcess.Start("submit", "cluster", "submit", "--seeds", seeds, "--count", "4", "--profile", "local-cluster"))
-            Assert.Equal(0, await submit.WaitForExitAsync(TimeSpan.FromMinutes(2)));
+        await farm.SubmitAsync(4, kpoints: 2);
         a.Terminate();
         Assert.Equal(0, await a.WaitForExitAsync(TimeSpan.FromMinutes(1)));
         await b.WaitForAsync("DFT farm recovered: 4 job", TimeSpan.FromMinutes(1));
-        Assert.Equal("jobs=4 completed=4 lost=0 duplicated=0", await ReportAsync(state, 4));
+        Assert.Equal("jobs=4 completed=4 lost=0 duplicated=0", await ReportAsync(farm.State, 4));
     }
 
     [MultiProcessFact(NeedsPostgres = true)]
@@ -89,22 +99,17 @@ public class MultiProcessTests
         {
             var env = File.ReadAllLines(Path.Combine(pgDir, "postgres.env")).First(l => l.StartsWith("CRYSTAL_ACTORS_JOURNAL="));
             var connection = env["CRYSTAL_ACTORS_JOURNAL=".Length..].Trim('"');
-            var state = Directory.CreateTempSubdirectory("ca-mp-pgstate-").FullName;
-            int p = Ports(3);
-            var seeds = $"127.0.0.1:{p},127.0.0.1:{p + 1}";
-            string[] Pg(string[] args) => [.. args, "--journal", "postgres", "--journal-target", connection];
-            using var a = NodeProcess.Start("a", Pg(FarmNode("a", "coordinator", p, seeds, state)));
+            var farm = new Farm();
+            string[] pg = ["--journal", "postgres", "--journal-target", connection];
+            using var a = await farm.StartAsync("a", "coordinator", 0, pg);
             await a.WaitForAsync("DFT farm recovered: 0 job", Up);
-            using var b = NodeProcess.Start("b", Pg(FarmNode("b", "coordinator", p + 1, seeds, state)));
-            using var w = NodeProcess.Start("w", FarmNode("w", "dft-worker", p + 2, seeds, state));
-            await b.WaitForAsync("is Up", Up);
-            await w.WaitForAsync("is Up", Up);
-            using (var submit = NodeProcess.Start("submit", "cluster", "submit", "--seeds", seeds, "--count", "6", "--kpoints", "4", "--profile", "local-cluster"))
-                Assert.Equal(0, await submit.WaitForExitAsync(TimeSpan.FromMinutes(2)));
+            using var b = await farm.StartAsync("b", "coordinator", 1, pg);
+            using var w = await farm.StartAsync("w", "dft-worker", 2);
+            await farm.SubmitAsync(6, kpoints: 4);
             await w.WaitForAsync("runs dft stage of si-", TimeSpan.FromMinutes(1));
             a.Kill();
             await b.WaitForAsync("DFT farm recovered: 6 job", TimeSpan.FromMinutes(2));
-            Assert.Equal("jobs=6 completed=6 lost=0 duplicated=0", await ReportAsync(state, 6, connection));
+            Assert.Equal("jobs=6 completed=6 lost=0 duplicated=0", await ReportAsync(farm.State, 6, connection));
         }
         finally
         {
