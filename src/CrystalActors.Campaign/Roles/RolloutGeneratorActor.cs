@@ -74,7 +74,12 @@ public sealed class RolloutGeneratorActor : ReceiveActor, IWithTimers
             _log.Warning("Generator {0}: batch {1} not acknowledged by the learner in {2} s; sending it again", _name, _unacknowledged.Batch, ResendAfter.TotalSeconds);
             _learner.Tell(_unacknowledged);
         });
-        Receive<EvaluateGreedy>(_ => EvaluateGreedyAsync().PipeTo(_coordinator, failure: e => new Status.Failure(e)));
+        Receive<EvaluateGreedy>(_ => EvaluateGreedyAsync().PipeTo(Self, success: r => new GreedyDone(r, null), failure: e => new GreedyDone(null, e.Message)));
+        Receive<GreedyDone>(d =>
+        {
+            if (d.Report is { } report) _coordinator.Tell(report);
+            else _log.Warning("Generator {0}: greedy evaluation failed: {1}", _name, d.Error);
+        });
         Receive<Status.Failure>(f =>
         {
             // The reward model did not answer (its node left, or it is loading a new version): try again shortly.
@@ -180,5 +185,6 @@ public sealed class RolloutGeneratorActor : ReceiveActor, IWithTimers
 
     private sealed record Play : INoSerializationVerificationNeeded { public static readonly Play Instance = new(); }
     private sealed record Resend : INoSerializationVerificationNeeded { public static readonly Resend Instance = new(); }
+    private sealed record GreedyDone(GreedyReport? Report, string? Error) : INoSerializationVerificationNeeded;
     private sealed record Scored(IReadOnlyList<EpisodeRecord> Played, double[] Rewards, double?[] Gaps, long RewardVersion, double Epsilon) : INoSerializationVerificationNeeded;
 }

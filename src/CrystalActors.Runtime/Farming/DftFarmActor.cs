@@ -31,7 +31,7 @@ public sealed record FarmOptions
 /// replies and hands work to idle workers. A pw.x run of hours is tied to no message timeout: the worker holds
 /// a lease it renews, and a lease that runs out sends the job back to the queue.
 /// </summary>
-public sealed class DftFarmActor : ReceivePersistentActor
+public sealed class DftFarmActor : ReceivePersistentActor, IWithTimers
 {
     private readonly FarmOptions _o;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -39,6 +39,9 @@ public sealed class DftFarmActor : ReceivePersistentActor
     // Idle workers by kind; not journaled: a worker repeats its request while idle.
     private readonly Dictionary<string, (IActorRef Ref, string Kind, DateTime At)> _idle = new(StringComparer.Ordinal);
     private static readonly TimeSpan IdleForgetAfter = TimeSpan.FromSeconds(30);
+
+    /// <summary>Timers are cancelled when the actor restarts, so a restarted farm does not sweep twice.</summary>
+    public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(FarmOptions options) => Akka.Actor.Props.Create(() => new DftFarmActor(options));
 
@@ -54,7 +57,7 @@ public sealed class DftFarmActor : ReceivePersistentActor
             _table = _table.GraceLeases(Now);
             var counts = _table.CountByState();
             _log.Info("DFT farm recovered: {0} job(s) ({1})", _table.Jobs.Count, string.Join(", ", counts.Select(kv => $"{kv.Key} {kv.Value}")));
-            Context.System.Scheduler.ScheduleTellRepeatedly(_o.SweepEvery, _o.SweepEvery, Self, Sweep.Instance, ActorRefs.NoSender);
+            Timers.StartPeriodicTimer("sweep", Sweep.Instance, _o.SweepEvery);
         });
 
         Command<SubmitJob>(s => Journal(_table.Decide(s, Now), Sender, () =>
