@@ -36,6 +36,8 @@ CT_API int ct_use_caching_cpu_allocator(int64_t limit_bytes); /* keep freed CPU 
 CT_API int64_t ct_cpu_cache_bytes(void);
 CT_API void ct_cpu_cache_empty(void);
 CT_API int64_t ct_live_tensors(void);          /* handles not yet freed (leak accounting) */
+CT_API int ct_profile_begin(void);            /* start the per-op CPU profiler (this thread) */
+CT_API const char* ct_profile_end(void);      /* stop it; a table op/calls/self_ms/total_ms (NULL on error) */
 
 /* creation, conversion, queries */
 CT_API ct_tensor ct_from_buffer(const void* data, int dtype, const int64_t* shape, int ndim, int device_type, int device_index);

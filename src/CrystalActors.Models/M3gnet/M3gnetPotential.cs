@@ -50,6 +50,9 @@ public sealed class M3gnetPotential : IDisposable
 
     public M3gnetModel Model { get; }
 
+    /// <summary>Time spent per stage since the last <see cref="M3gnetStageTimes.Reset"/> (benchmarks, profiling).</summary>
+    public M3gnetStageTimes Timings { get; } = new();
+
     public static M3gnetPotential Load(string path, ScalarType dtype = ScalarType.Float32, Device? device = null) =>
         new(M3gnetModel.Load(path, dtype, device));
 
@@ -74,6 +77,7 @@ public sealed class M3gnetPotential : IDisposable
     public PotentialResult[] Compute(IReadOnlyList<AtomsInput> inputs)
     {
         if (inputs.Count == 0) return [];
+        long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
         var graphs = new RadiusGraph[inputs.Count];
         for (int g = 0; g < inputs.Count; g++)
         {
@@ -83,12 +87,17 @@ public sealed class M3gnetPotential : IDisposable
                 : RadiusGraph.BuildFromCartesian(a.Lattice, a.Cartesian, Model.Config.Cutoff);
         }
         var batch = GraphBatch.Concatenate(graphs);
+        Timings.AddGraph(t0);
+        t0 = System.Diagnostics.Stopwatch.GetTimestamp();
         var triples = ThreeBodyIndex.Build(batch, Model.Config.ThreeBodyCutoff);
+        Timings.AddThreeBody(t0);
+        Timings.AddCall(inputs.Count, batch.NumNodes, batch.NumEdges, triples.Count);
         return Evaluate(inputs, batch, triples);
     }
 
     private PotentialResult[] Evaluate(IReadOnlyList<AtomsInput> inputs, GraphBatch batch, ThreeBodyIndex triples)
     {
+        long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
         int nG = batch.NumGraphs, nN = batch.NumNodes, nE = batch.NumEdges;
         var dtype = Model.DType;
         var device = Model.Device;
@@ -146,6 +155,8 @@ public sealed class M3gnetPotential : IDisposable
             triples.Count, Idx(triples.GeomEdge1), Idx(triples.GeomEdge2), Idx(triples.WeightEdge1), Idx(triples.WeightEdge2),
             Idx(triples.GateAtom), Idx(triples.Segment));
         var energy = Model.Forward(x);
+        Timings.AddForward(t0);
+        t0 = System.Diagnostics.Stopwatch.GetTimestamp();
         var grads = Autograd.Grad([energy.Sum()], [pos, strain]);
 
         var energies = energy.To(ScalarType.Float64, Torch.Device.CPU).ToArray<double>();
@@ -164,6 +175,7 @@ public sealed class M3gnetPotential : IDisposable
             for (int i = 0; i < 9; i++) stress[i] = dEdStrain[9 * g + i] / volume * EvPerA3ToGPa;
             results[g] = new PotentialResult(energies[g] + Model.ReferenceEnergy(a.Types), a.NumAtoms, f, stress);
         }
+        Timings.AddBackward(t0);
         return results;
     }
 
