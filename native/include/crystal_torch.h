@@ -113,6 +113,11 @@ CT_API ct_tensor ct_slice(ct_tensor a, int64_t dim, int64_t start, int64_t end, 
 CT_API ct_tensor ct_select(ct_tensor a, int64_t dim, int64_t index);
 CT_API ct_tensor ct_repeat_interleave(ct_tensor repeats);               /* [0,0,1,2,2,...] */
 CT_API ct_tensor ct_one_hot(ct_tensor index, int64_t num_classes);
+/* message passing (graphops.cpp), CPU float32/float64, with their own autograd; rows added in index order */
+CT_API ct_tensor ct_gather_rows(ct_tensor x, ct_tensor index);                  /* out[r] = x[index[r]] */
+CT_API ct_tensor ct_scatter_add_rows(ct_tensor x, ct_tensor index, int64_t n);  /* out[n, ...]; out[index[r]] += x[r] */
+CT_API ct_tensor ct_gather_mul_scatter(ct_tensor a, ct_tensor b, ct_tensor ia, ct_tensor ib, ct_tensor io, int64_t n);
+                                                                  /* out[n, k]; out[io[t]] += a[ia[t]] * b[ib[t]] */
 
 /* shapes */
 CT_API ct_tensor ct_reshape(ct_tensor a, const int64_t* shape, int ndim);

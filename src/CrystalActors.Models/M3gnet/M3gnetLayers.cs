@@ -129,8 +129,8 @@ internal sealed class GatedMlp
     public Tensor ForwardEdge(Tensor nodes, Tensor src, Tensor dst, Tensor edges)
     {
         var first = Functional.Linear(edges, _firstEdge!, _firstBias)
-            + Functional.Linear(nodes, _firstSrc!).IndexSelect(0, src)
-            + Functional.Linear(nodes, _firstDst!).IndexSelect(0, dst);
+            + Functional.Linear(nodes, _firstSrc!).GatherRows(src)
+            + Functional.Linear(nodes, _firstDst!).GatherRows(dst);
         Tensor h = first.Narrow(1, 0, _width0), g = first.Narrow(1, _width0, _width0);
         int n = _lw.Length;
         for (int k = 1; k < n; k++)

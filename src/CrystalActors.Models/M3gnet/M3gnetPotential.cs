@@ -145,15 +145,16 @@ public sealed class M3gnetPotential : IDisposable
             var edgeGraph = Tensor.From<long>(batch.EdgeGraph, nE).To(device);
             // Row-vector × per-crystal lattice as broadcast multiply + sum: a batched matmul of thousands of 1×3·3×3
             // products (and its backward) costs far more in libtorch's per-matrix dispatch.
-            pos = (fracT.Unsqueeze(2) * strained.IndexSelect(0, nodeGraph)).Sum(1);
-            shift = (imagesT.Unsqueeze(2) * strained.IndexSelect(0, edgeGraph)).Sum(1);
+            pos = (fracT.Unsqueeze(2) * strained.GatherRows(nodeGraph)).Sum(1);
+            shift = (imagesT.Unsqueeze(2) * strained.GatherRows(edgeGraph)).Sum(1);
         }
-        var bond = pos.IndexSelect(0, dstT) + shift - pos.IndexSelect(0, srcT);
+        var bond = pos.GatherRows(dstT) + shift - pos.GatherRows(srcT);
 
         Tensor? Idx(long[] a) => triples.Count == 0 ? null : Tensor.From<long>(a, a.Length).To(device);
         var x = new M3gnetModel.Inputs(Tensor.From<long>(types, nN).To(device), bond, srcT, dstT, nodeGraph, nG,
             triples.Count, Idx(triples.GeomEdge1), Idx(triples.GeomEdge2), Idx(triples.WeightEdge1), Idx(triples.WeightEdge2),
-            Idx(triples.GateAtom), Idx(triples.Segment));
+            Idx(triples.GateAtom), Idx(triples.Segment),
+            triples.Count == 0 ? null : Tensor.Arange(0, triples.Count, dtype: ScalarType.Int64, device: device));
         var energy = Model.Forward(x);
         Timings.AddForward(t0);
         t0 = System.Diagnostics.Stopwatch.GetTimestamp();
