@@ -84,6 +84,7 @@ CT_API int ct_lerp_(ct_tensor t, ct_tensor end, double weight);        /* t += w
 CT_API ct_tensor ct_where(ct_tensor cond, ct_tensor a, ct_tensor b);
 CT_API ct_tensor ct_clamp(ct_tensor a, double min, double max, int has_min, int has_max);
 CT_API ct_tensor ct_softplus(ct_tensor a, double beta, double threshold);
+CT_API ct_tensor ct_silu_gate(ct_tensor a, ct_tensor b);                 /* silu(a) * sigmoid(b), fused */
 CT_API ct_tensor ct_linear(ct_tensor x, ct_tensor w, ct_tensor b /* may be NULL */);
 CT_API ct_tensor ct_layer_norm(ct_tensor x, const int64_t* shape, int ndim, ct_tensor w, ct_tensor b, double eps);
 
@@ -116,6 +117,8 @@ CT_API ct_tensor ct_one_hot(ct_tensor index, int64_t num_classes);
 /* message passing (graphops.cpp), CPU float32/float64, with their own autograd; rows added in index order */
 CT_API ct_tensor ct_gather_rows(ct_tensor x, ct_tensor index);                  /* out[r] = x[index[r]] */
 CT_API ct_tensor ct_scatter_add_rows(ct_tensor x, ct_tensor index, int64_t n);  /* out[n, ...]; out[index[r]] += x[r] */
+CT_API ct_tensor ct_add_gathered_pair(ct_tensor x, ct_tensor p, ct_tensor ia, ct_tensor ib);
+                                                                  /* x [m, k], p [n, 2k]: out[r] = x[r] + p[ia[r], :k] + p[ib[r], k:] */
 CT_API ct_tensor ct_gather_mul_scatter(ct_tensor a, ct_tensor b, ct_tensor ia, ct_tensor ib, ct_tensor io, int64_t n);
                                                                   /* out[n, k]; out[io[t]] += a[ia[t]] * b[ib[t]] */
 

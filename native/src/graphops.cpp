@@ -7,6 +7,7 @@
 // Here each is one plain loop over rows:
 //   gather_rows(x, idx)           out[r] = x[idx[r]]                       backward: scatter_add_rows
 //   scatter_add_rows(x, idx, n)   out[idx[r]] += x[r] (out: n rows)       backward: gather_rows
+//   add_gathered_pair(x, p, ia, ib)  out[r] = x[r] + p[ia[r], :k] + p[ib[r], k:]   (p: [n, 2k])
 //   gather_mul_scatter(a, b, ia, ib, io, n)
 //                                 out[io[t]] += a[ia[t]] * b[ib[t]]      (M3GNet's three-body message)
 // Rows are added in increasing r, as index_add does, so results do not depend on how many graphs share a
@@ -161,6 +162,57 @@ struct GatherMulScatter : public torch::autograd::Function<GatherMulScatter> {
   }
 };
 
+// out[r] = base[r] + p[ia[r], :w] + p[ib[r], w:] (added in that order), p = [n, 2w]: the first layer of an edge
+// MLP on [v_src ‖ v_dst ‖ e] with the two node blocks applied per node (p = v·[W_src; W_dst]ᵀ), in one pass
+// instead of two gathers and two adds over the edges.
+struct AddGatheredPair : public torch::autograd::Function<AddGatheredPair> {
+  static at::Tensor forward(AutogradContext* ctx, const at::Tensor& base, const at::Tensor& p, const at::Tensor& ia,
+                            const at::Tensor& ib) {
+    ctx->saved_data["n"] = p.size(0);
+    ctx->save_for_backward({ia, ib});
+    auto out = at::empty_like(base);
+    int64_t w = width_of(base), rows = base.size(0);
+    const int64_t *pa = ia.data_ptr<int64_t>(), *pb = ib.data_ptr<int64_t>();
+    AT_DISPATCH_FLOATING_TYPES(base.scalar_type(), "add_gathered_pair", [&] {
+      const scalar_t *xp = base.data_ptr<scalar_t>(), *pp = p.data_ptr<scalar_t>();
+      scalar_t* op = out.data_ptr<scalar_t>();
+      at::parallel_for(0, rows, kGrain, [&](int64_t s, int64_t e) {
+        for (int64_t r = s; r < e; ++r) {
+          const scalar_t *x = xp + r * w, *y = pp + pa[r] * 2 * w, *z = pp + pb[r] * 2 * w + w;
+          scalar_t* o = op + r * w;
+          for (int64_t k = 0; k < w; ++k) o[k] = (x[k] + y[k]) + z[k];
+        }
+      });
+    });
+    return out;
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    auto saved = ctx->get_saved_variables();
+    auto &ia = saved[0], &ib = saved[1];
+    auto g = grads[0].contiguous();
+    int64_t n = ctx->saved_data["n"].toInt();
+    at::Tensor gp;
+    if (at::GradMode::is_enabled()) {
+      gp = at::cat({ScatterAddRows::apply(g, ia, n), ScatterAddRows::apply(g, ib, n)}, 1);
+    } else if (ctx->needs_input_grad(1)) {
+      int64_t w = width_of(g), rows = g.size(0);
+      gp = at::zeros({n, 2 * w}, g.options());
+      const int64_t *pa = ia.data_ptr<int64_t>(), *pb = ib.data_ptr<int64_t>();
+      AT_DISPATCH_FLOATING_TYPES(g.scalar_type(), "add_gathered_pair_backward", [&] {
+        const scalar_t* gr = g.data_ptr<scalar_t>();
+        scalar_t* d = gp.data_ptr<scalar_t>();
+        for (int64_t r = 0; r < rows; ++r) {
+          const scalar_t* x = gr + r * w;
+          scalar_t *y = d + pa[r] * 2 * w, *z = d + pb[r] * 2 * w + w;
+          for (int64_t k = 0; k < w; ++k) y[k] += x[k];
+          for (int64_t k = 0; k < w; ++k) z[k] += x[k];
+        }
+      });
+    }
+    return {g, gp, at::Tensor(), at::Tensor()};
+  }
+};
+
 void check_rows(const at::Tensor& x, const char* what) {
   TORCH_CHECK(x.dim() >= 1, what, ": expected a tensor with at least one dimension");
 }
@@ -219,6 +271,22 @@ ct_tensor ct_gather_mul_scatter(ct_tensor ha, ct_tensor hb, ct_tensor hia, ct_te
     check_index(ib, rows, b.size(0), "gather_mul_scatter (b)");
     check_index(io, rows, n, "gather_mul_scatter (out)");
     return wrap(GatherMulScatter::apply(a, b, ia, ib, io, n));
+  })
+}
+
+ct_tensor ct_add_gathered_pair(ct_tensor hbase, ct_tensor hp, ct_tensor hia, ct_tensor hib) {
+  CT_TRY_HANDLE({
+    auto base = T(hbase).contiguous(), p = T(hp).contiguous();
+    auto ia = T(hia).contiguous(), ib = T(hib).contiguous();
+    check_rows(base, "add_gathered_pair");
+    TORCH_CHECK(base.dim() == 2 && p.dim() == 2 && p.size(1) == 2 * base.size(1),
+                "add_gathered_pair: base must be [*, k] and p [*, 2k], got ", base.sizes(), " and ", p.sizes());
+    int64_t w = base.size(1);
+    if (!fast(base) || p.scalar_type() != base.scalar_type())
+      return wrap(base + at::index_select(p.narrow(1, 0, w), 0, ia) + at::index_select(p.narrow(1, w, w), 0, ib));
+    check_index(ia, base.size(0), p.size(0), "add_gathered_pair (first)");
+    check_index(ib, base.size(0), p.size(0), "add_gathered_pair (second)");
+    return wrap(AddGatheredPair::apply(base, p, ia, ib));
   })
 }
 

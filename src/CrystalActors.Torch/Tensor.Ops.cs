@@ -207,6 +207,13 @@ public sealed partial class Tensor
     public Tensor ScatterAddRows(Tensor index, long n) => new(ct_scatter_add_rows(Handle, index.Handle, n));
 
     /// <summary>
+    /// this[r] + p[ia[r], :k] + p[ib[r], k:] for every row r of this [m, k] (added in that order), p being [n, 2k]:
+    /// an edge layer's input from per-node terms of its source and destination, in one pass.
+    /// </summary>
+    public Tensor AddGatheredPair(Tensor p, Tensor ia, Tensor ib) =>
+        new(ct_add_gathered_pair(Handle, p.Handle, ia.Handle, ib.Handle));
+
+    /// <summary>
     /// out[n, k] with out[io[t]] += a[ia[t]] ⊙ b[ib[t]] for every t: gather, multiply and segment-sum in one pass,
     /// without the [t, k] intermediates (M3GNet's three-body messages).
     /// </summary>

@@ -165,7 +165,7 @@ public sealed class M3gnetModel : IDisposable
                 var atomGate = Functional.Linear(v, b.AtomW, b.AtomB).Sigmoid();
                 // s[segment[t]] += basis[t] ⊙ atomGate[gateAtom[t]]
                 var s = Tensor.GatherMulScatter(basis, atomGate, x.TripleIds!, x.GateAtom!, x.Segment!, nEdges);
-                e = e + Functional.Linear(s, b.BondW).Silu() * Functional.Linear(s, b.BondGateW).Sigmoid();
+                e = e + Functional.SiluGate(Functional.Linear(s, b.BondW), Functional.Linear(s, b.BondGateW));
             }
             // Both gated MLPs read [v_src ‖ v_dst ‖ e] with the OLD node features v.
             e = e + b.EdgeUpdate.ForwardEdge(v, x.Src, x.Dst, e) * Functional.Linear(rbf, b.EdgeWeight);
