@@ -29,17 +29,20 @@ public static class M3gnetBench
         var batches = new Option<int[]>("--batches") { Description = "Batch sizes to measure (default: 1 16 100)", AllowMultipleArgumentsPerToken = true };
         var allocator = new Option<string>("--allocator") { Description = "CPU allocator: caching (native/src/allocator.cpp, as the campaign uses) or default (malloc)", DefaultValueFactory = _ => "caching" };
         var profile = new Option<bool>("--profile") { Description = "Print libtorch's per-operator CPU times (forward and backward) of one pass per batch size" };
+        var edgesPerThread = new Option<int>("--edges-per-thread") { Description = "M3gnetPotential.EdgesPerThread: threads per call = min(--threads, max(1, edges / this)); 0 = always --threads", DefaultValueFactory = _ => M3gnetPotential.DefaultEdgesPerThread };
         var noRelax = new Option<bool>("--no-relax") { Description = "Skip the relaxation figures" };
         var repeats = new Option<int>("--repeats") { Description = "Passes per figure; the fastest counts", DefaultValueFactory = _ => 3 };
         var cmd = new Command("m3gnet", "M3GNet potential: structures/s (energy+forces+stress) one at a time and batched; FIRE relaxation steps/s.");
-        foreach (var o in new Option[] { weights, data, count, maxAtoms, threads, dtype, relaxCount, repeats, batches, noRelax, allocator, profile }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { weights, data, count, maxAtoms, threads, dtype, relaxCount, repeats, batches, noRelax, allocator, profile, edgesPerThread }) cmd.Options.Add(o);
         cmd.SetAction(p => Run(p.GetValue(weights), p.GetValue(data), p.GetValue(count), p.GetValue(maxAtoms), p.GetValue(threads),
-            p.GetValue(dtype)!, p.GetValue(relaxCount), p.GetValue(repeats), p.GetValue(batches), p.GetValue(noRelax), p.GetValue(allocator)!, p.GetValue(profile)));
+            p.GetValue(dtype)!, p.GetValue(relaxCount), p.GetValue(repeats), p.GetValue(batches), p.GetValue(noRelax), p.GetValue(allocator)!, p.GetValue(profile),
+            p.GetValue(edgesPerThread)));
         return cmd;
     }
 
     public static int Run(string[]? weightPaths, string? dataPath, int count, int maxAtoms, int threads, string dtypeName, int relaxCount, int repeats = 3,
-        int[]? batchSizes = null, bool noRelax = false, string allocator = "caching", bool profile = false)
+        int[]? batchSizes = null, bool noRelax = false, string allocator = "caching", bool profile = false,
+        int edgesPerThread = M3gnetPotential.DefaultEdgesPerThread)
     {
         if (repeats < 1) throw new ArgumentOutOfRangeException(nameof(repeats), repeats, "--repeats must be at least 1");
         Torch.Torch.NumThreads = threads;
@@ -63,12 +66,13 @@ public static class M3gnetBench
         var structures = CrystalDataReader.ReadRecords(dataPath)
             .Where(r => r.Structure is not null && r.NumAtoms <= maxAtoms).Take(count).Select(r => r.Structure!).ToList();
         Console.WriteLine($"{structures.Count} crystals (≤ {maxAtoms} sites, mean {structures.Average(s => s.NumSites):F1}) from {dataPath}; " +
-                          $"{Torch.Torch.NumThreads} threads, {dtypeName}, {allocator} CPU allocator");
+                          $"up to {Torch.Torch.NumThreads} threads ({(edgesPerThread == 0 ? "always all" : $"one per {edgesPerThread} edges")}), {dtypeName}, {allocator} CPU allocator");
 
         var table = new BenchTable($"M3GNet potential ({dtypeName}, CPU, {threads} thread(s))", "metric", "parameters", "value", "unit");
         foreach (var path in weightPaths)
         {
             using var potential = M3gnetPotential.Load(path, dtype);
+            potential.EdgesPerThread = edgesPerThread;
             string model = potential.Model.Name;
             potential.Compute(structures.Take(4).ToArray()); // warm-up (allocator, lazy init)
 

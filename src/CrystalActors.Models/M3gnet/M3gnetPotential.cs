@@ -53,6 +53,29 @@ public sealed class M3gnetPotential : IDisposable
     /// <summary>Time spent per stage since the last <see cref="M3gnetStageTimes.Reset"/> (benchmarks, profiling).</summary>
     public M3gnetStageTimes Timings { get; } = new();
 
+    /// <summary>Default of <see cref="EdgesPerThread"/>, measured on 2 cores (README, "Benchmarks").</summary>
+    public const int DefaultEdgesPerThread = 8192;
+
+    /// <summary>
+    /// Intra-op thread rule: a call on a batch with E directed edges runs on
+    /// min(<see cref="Torch.Torch.NumThreads"/>, max(1, E / EdgesPerThread)) libtorch threads, and the caller's
+    /// setting is restored afterwards. A small graph's ops are too short to split (waking a second thread costs more
+    /// than it saves, so 2 threads made one crystal at a time slower than 1), while a large batch is dominated by
+    /// edge-sized matmuls that split well. Default <see cref="DefaultEdgesPerThread"/> (≈ 40 crystals of ≤ 12 sites
+    /// per thread); 0 always uses <see cref="Torch.Torch.NumThreads"/>.
+    /// </summary>
+    public int EdgesPerThread
+    {
+        get => _edgesPerThread;
+        set => _edgesPerThread = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "edges per thread must be >= 0");
+    }
+    private int _edgesPerThread = DefaultEdgesPerThread;
+
+    /// <summary>The intra-op threads a call on <paramref name="edges"/> directed edges uses when at most
+    /// <paramref name="maxThreads"/> are allowed (see <see cref="EdgesPerThread"/>).</summary>
+    public int ThreadsFor(int edges, int maxThreads) =>
+        _edgesPerThread == 0 ? Math.Max(1, maxThreads) : Math.Clamp(edges / _edgesPerThread, 1, Math.Max(1, maxThreads));
+
     public static M3gnetPotential Load(string path, ScalarType dtype = ScalarType.Float32, Device? device = null) =>
         new(M3gnetModel.Load(path, dtype, device));
 
@@ -92,7 +115,19 @@ public sealed class M3gnetPotential : IDisposable
         var triples = ThreeBodyIndex.Build(batch, Model.Config.ThreeBodyCutoff);
         Timings.AddThreeBody(t0);
         Timings.AddCall(inputs.Count, batch.NumNodes, batch.NumEdges, triples.Count);
-        return Evaluate(inputs, batch, triples);
+        if (Model.Device.Type != DeviceType.CPU) return Evaluate(inputs, batch, triples);
+        int configured = Torch.Torch.NumThreads;
+        int threads = ThreadsFor(batch.NumEdges, configured);
+        if (threads == configured) return Evaluate(inputs, batch, triples);
+        Torch.Torch.NumThreads = threads;
+        try
+        {
+            return Evaluate(inputs, batch, triples);
+        }
+        finally
+        {
+            Torch.Torch.NumThreads = configured;
+        }
     }
 
     private PotentialResult[] Evaluate(IReadOnlyList<AtomsInput> inputs, GraphBatch batch, ThreeBodyIndex triples)
