@@ -30,6 +30,9 @@ public sealed class M3gnetStageTimes
         Structures = Atoms = Edges = Triples = 0;
     }
 
+    /// <summary>A copy of the current sums.</summary>
+    public M3gnetStageTimes Clone() => (M3gnetStageTimes)MemberwiseClone();
+
     internal void AddCall(int structures, long atoms, long edges, long triples)
     {
         Calls++;
