@@ -28,6 +28,7 @@ CT_API const char* ct_parallel_info(void);
 CT_API void ct_manual_seed(uint64_t seed);
 CT_API void ct_set_num_threads(int n);
 CT_API int ct_get_num_threads(void);
+CT_API void ct_set_num_threads_light(int n); /* OpenMP + OpenBLAS counts only, cheap enough per call */
 CT_API int ct_cuda_is_available(void);
 CT_API int ct_cuda_device_count(void);
 CT_API int ct_set_grad_enabled(int enabled);  /* returns the previous mode */

@@ -20,6 +20,17 @@ public static class Torch
         }
     }
 
+    /// <summary>
+    /// Sets the intra-op threads of the following ops on this thread (OpenMP's count, which libtorch's parallel
+    /// loops read, and OpenBLAS's) without the rest of <see cref="NumThreads"/>'s setter, which rebuilds libtorch's
+    /// thread pool (~6 ms): for switching around single calls and back. <see cref="NumThreads"/> reads it back.
+    /// </summary>
+    public static void SetCallThreads(int threads)
+    {
+        if (threads < 1) throw new ArgumentOutOfRangeException(nameof(threads), threads, "at least one thread");
+        ct_set_num_threads_light(threads);
+    }
+
     public static bool CudaIsAvailable => ct_cuda_is_available() != 0;
     public static int CudaDeviceCount => ct_cuda_device_count();
     public static bool IsGradEnabled => ct_is_grad_enabled() != 0;

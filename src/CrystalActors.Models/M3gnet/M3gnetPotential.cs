@@ -65,7 +65,9 @@ public sealed class M3gnetPotential : IDisposable
     /// setting is restored afterwards. A small graph's ops are too short to split (waking a second thread costs more
     /// than it saves, so 2 threads made one crystal at a time slower than 1), while a large batch is dominated by
     /// edge-sized matmuls that split well. Default <see cref="DefaultEdgesPerThread"/> (≈ 40 crystals of ≤ 12 sites
-    /// per thread); 0 always uses <see cref="Torch.Torch.NumThreads"/>.
+    /// per thread); 0 always uses <see cref="Torch.Torch.NumThreads"/>. The switch is
+    /// <see cref="Torch.Torch.SetCallThreads"/> (OpenBLAS's count is process-wide, so potentials on several threads
+    /// may see each other's setting: only speed, never results, depends on it).
     /// </summary>
     public int EdgesPerThread
     {
@@ -122,14 +124,14 @@ public sealed class M3gnetPotential : IDisposable
         int configured = Torch.Torch.NumThreads;
         int threads = ThreadsFor(batch.NumEdges, configured);
         if (threads == configured) return Evaluate(inputs, batch, triples);
-        Torch.Torch.NumThreads = threads;
+        Torch.Torch.SetCallThreads(threads);
         try
         {
             return Evaluate(inputs, batch, triples);
         }
         finally
         {
-            Torch.Torch.NumThreads = configured;
+            Torch.Torch.SetCallThreads(configured);
         }
     }
 

@@ -50,6 +50,7 @@ internal static partial class NativeMethods
     [DllImport(Library)] internal static extern IntPtr ct_parallel_info();
     [DllImport(Library)] internal static extern void ct_manual_seed(ulong seed);
     [DllImport(Library)] internal static extern void ct_set_num_threads(int n);
+    [DllImport(Library)] internal static extern void ct_set_num_threads_light(int n);
     [DllImport(Library)] internal static extern int ct_get_num_threads();
     [DllImport(Library)] internal static extern int ct_cuda_is_available();
     [DllImport(Library)] internal static extern int ct_cuda_device_count();
