@@ -28,6 +28,7 @@ CT_API const char* ct_parallel_info(void);
 CT_API void ct_manual_seed(uint64_t seed);
 CT_API void ct_set_num_threads(int n);
 CT_API int ct_get_num_threads(void);
+CT_API void ct_set_num_threads_light(int n); /* OpenMP + OpenBLAS counts only, cheap enough per call */
 CT_API int ct_cuda_is_available(void);
 CT_API int ct_cuda_device_count(void);
 CT_API int ct_set_grad_enabled(int enabled);  /* returns the previous mode */
@@ -36,6 +37,8 @@ CT_API int ct_use_caching_cpu_allocator(int64_t limit_bytes); /* keep freed CPU 
 CT_API int64_t ct_cpu_cache_bytes(void);
 CT_API void ct_cpu_cache_empty(void);
 CT_API int64_t ct_live_tensors(void);          /* handles not yet freed (leak accounting) */
+CT_API int ct_profile_begin(void);            /* start the per-op CPU profiler (this thread) */
+CT_API const char* ct_profile_end(void);      /* stop it; a table op/calls/self_ms/total_ms (NULL on error) */
 
 /* creation, conversion, queries */
 CT_API ct_tensor ct_from_buffer(const void* data, int dtype, const int64_t* shape, int ndim, int device_type, int device_index);
@@ -82,6 +85,7 @@ CT_API int ct_lerp_(ct_tensor t, ct_tensor end, double weight);        /* t += w
 CT_API ct_tensor ct_where(ct_tensor cond, ct_tensor a, ct_tensor b);
 CT_API ct_tensor ct_clamp(ct_tensor a, double min, double max, int has_min, int has_max);
 CT_API ct_tensor ct_softplus(ct_tensor a, double beta, double threshold);
+CT_API ct_tensor ct_silu_gate(ct_tensor a, ct_tensor b);                 /* silu(a) * sigmoid(b), fused */
 CT_API ct_tensor ct_linear(ct_tensor x, ct_tensor w, ct_tensor b /* may be NULL */);
 CT_API ct_tensor ct_layer_norm(ct_tensor x, const int64_t* shape, int ndim, ct_tensor w, ct_tensor b, double eps);
 
@@ -111,6 +115,13 @@ CT_API ct_tensor ct_slice(ct_tensor a, int64_t dim, int64_t start, int64_t end, 
 CT_API ct_tensor ct_select(ct_tensor a, int64_t dim, int64_t index);
 CT_API ct_tensor ct_repeat_interleave(ct_tensor repeats);               /* [0,0,1,2,2,...] */
 CT_API ct_tensor ct_one_hot(ct_tensor index, int64_t num_classes);
+/* message passing (graphops.cpp), CPU float32/float64, with their own autograd; rows added in index order */
+CT_API ct_tensor ct_gather_rows(ct_tensor x, ct_tensor index);                  /* out[r] = x[index[r]] */
+CT_API ct_tensor ct_scatter_add_rows(ct_tensor x, ct_tensor index, int64_t n);  /* out[n, ...]; out[index[r]] += x[r] */
+CT_API ct_tensor ct_add_gathered_pair(ct_tensor x, ct_tensor p, ct_tensor ia, ct_tensor ib);
+                                                                  /* x [m, k], p [n, 2k]: out[r] = x[r] + p[ia[r], :k] + p[ib[r], k:] */
+CT_API ct_tensor ct_gather_mul_scatter(ct_tensor a, ct_tensor b, ct_tensor ia, ct_tensor ib, ct_tensor io, int64_t n);
+                                                                  /* out[n, k]; out[io[t]] += a[ia[t]] * b[ib[t]] */
 
 /* shapes */
 CT_API ct_tensor ct_reshape(ct_tensor a, const int64_t* shape, int ndim);

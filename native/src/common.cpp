@@ -48,6 +48,15 @@ void ct_set_num_threads(int n) {
   if (auto f = reinterpret_cast<set_fn>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) f(n);
 }
 int ct_get_num_threads(void) { return at::get_num_threads(); }
+// For switching per call (M3gnetPotential): only OpenMP's count, which at::parallel_for reads, and OpenBLAS's.
+// at::set_num_threads also rebuilds libtorch's pthreadpool and clears oneDNN's caches: ~6 ms a call, which
+// made one crystal at a time 40% slower when a potential switched 2 -> 1 -> 2 threads around each call.
+void ct_set_num_threads_light(int n) {
+  using set_fn = void (*)(int);
+  if (auto f = reinterpret_cast<set_fn>(dlsym(RTLD_DEFAULT, "omp_set_num_threads"))) f(n);
+  else at::set_num_threads(n);
+  if (auto f = reinterpret_cast<set_fn>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) f(n);
+}
 int ct_cuda_is_available(void) { return torch::cuda::is_available() ? 1 : 0; }
 int ct_cuda_device_count(void) { return static_cast<int>(torch::cuda::device_count()); }
 

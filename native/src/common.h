@@ -37,6 +37,10 @@ std::vector<at::Tensor> unwrap_list(const ct_tensor* ts, int n);
 
 // at::softplus (beta 1, threshold 20) with a vectorised CPU kernel where available (fastmath.cpp).
 at::Tensor softplus(const at::Tensor& x);
+// at::silu, with a vectorised CPU kernel that keeps the sigmoid for the backward (fastmath.cpp).
+at::Tensor silu(const at::Tensor& x);
+// silu(a) * sigmoid(b) in one pass (same shapes; otherwise the two ops).
+at::Tensor silu_gate(const at::Tensor& a, const at::Tensor& b);
 
 }  // namespace ct
 

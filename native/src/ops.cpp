@@ -8,7 +8,7 @@ static at::Tensor unary(int op, const at::Tensor& a) {
   switch (op) {
     case CT_NEG: return a.neg();
     case CT_RELU: return at::relu(a);
-    case CT_SILU: return at::silu(a);
+    case CT_SILU: return ct::silu(a);
     case CT_SIGMOID: return at::sigmoid(a);
     case CT_TANH: return at::tanh(a);
     case CT_SOFTPLUS: return ct::softplus(a);

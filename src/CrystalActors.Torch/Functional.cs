@@ -21,6 +21,13 @@ public static class Functional
             return new Tensor(ct_layer_norm(x.Handle, s, normalizedShape.Length, (weight?.Handle ?? TensorHandle.Null), (bias?.Handle ?? TensorHandle.Null), eps));
     }
 
+    /// <summary>
+    /// silu(a) ⊙ sigmoid(b) (a gated MLP's output) in one pass forward and one backward; the same values as
+    /// <c>a.Silu() * b.Sigmoid()</c> up to float rounding. float32 CPU tensors of equal shape take the fused kernel
+    /// (native/src/fastmath.cpp), anything else the two ops.
+    /// </summary>
+    public static Tensor SiluGate(Tensor a, Tensor b) => new(ct_silu_gate(a.Handle, b.Handle));
+
     /// <summary>softplus(x) - ln 2: zero at zero, MEGNet's activation ("softplus2" in matgl).</summary>
     public static Tensor Softplus2(Tensor x)
     {

@@ -196,6 +196,30 @@ public sealed partial class Tensor
     public Tensor Select(long dim, long index) => new(ct_select(Handle, dim, index));
     public Tensor OneHot(long numClasses) => new(ct_one_hot(Handle, numClasses));
 
+    // Message passing on graphs (native/src/graphops.cpp): CPU float32/float64 rows, int64 indices, rows added in
+    // index order (as index_add), each a single loop instead of libtorch 1.13's per-row dispatch, with their own
+    // autograd (double backward included).
+
+    /// <summary>Rows of this at <paramref name="index"/>: IndexSelect(0, index), whose backward is a plain loop.</summary>
+    public Tensor GatherRows(Tensor index) => new(ct_gather_rows(Handle, index.Handle));
+
+    /// <summary>[n, ...] zeros with row r of this added at index[r]: Zeros.IndexAdd(0, index, this), faster.</summary>
+    public Tensor ScatterAddRows(Tensor index, long n) => new(ct_scatter_add_rows(Handle, index.Handle, n));
+
+    /// <summary>
+    /// this[r] + p[ia[r], :k] + p[ib[r], k:] for every row r of this [m, k] (added in that order), p being [n, 2k]:
+    /// an edge layer's input from per-node terms of its source and destination, in one pass.
+    /// </summary>
+    public Tensor AddGatheredPair(Tensor p, Tensor ia, Tensor ib) =>
+        new(ct_add_gathered_pair(Handle, p.Handle, ia.Handle, ib.Handle));
+
+    /// <summary>
+    /// out[n, k] with out[io[t]] += a[ia[t]] ⊙ b[ib[t]] for every t: gather, multiply and segment-sum in one pass,
+    /// without the [t, k] intermediates (M3GNet's three-body messages).
+    /// </summary>
+    public static Tensor GatherMulScatter(Tensor a, Tensor b, Tensor ia, Tensor ib, Tensor io, long n) =>
+        new(ct_gather_mul_scatter(a.Handle, b.Handle, ia.Handle, ib.Handle, io.Handle, n));
+
     /// <summary>For counts [c0, c1, ...] returns [0]*c0 ++ [1]*c1 ++ ...: the graph index of each node in a batch.</summary>
     public Tensor RepeatInterleave() => new(ct_repeat_interleave(Handle));
 

@@ -72,9 +72,9 @@ internal sealed class GatedMlp
 {
     private readonly Tensor[] _lw, _lb, _gw, _gb;
     private readonly bool _activateLast;
-    private readonly int _width0;
-    // First layers of `layers` and `gates` stacked ([2·h1, in]) and split by input block, for ForwardEdge.
-    private readonly Tensor? _firstSrc, _firstDst, _firstEdge, _firstBias;
+    // ForwardEdge: the first layers of `layers` (H) and `gates` (G) split by input block: the edge block [h1, in − 2·node]
+    // and bias, and the two node blocks stacked per stack as [W_src; W_dst] ([2·h1, node]).
+    private readonly Tensor? _edgeH, _edgeG, _nodeH, _nodeG;
 
     public GatedMlp(WeightStore w, string prefix, int[] dims, bool activateLast, bool bias = true, int nodeDim = 0)
     {
@@ -91,15 +91,15 @@ internal sealed class GatedMlp
             }
         }
         _activateLast = activateLast;
-        _width0 = dims[1];
         if (nodeDim > 0 && bias)
         {
             using var scope = DisposeScope.Open();
-            var stacked = Tensor.Cat([_lw[0], _gw[0]], 0);
-            _firstSrc = w.Own(stacked.Narrow(1, 0, nodeDim).Contiguous());
-            _firstDst = w.Own(stacked.Narrow(1, nodeDim, nodeDim).Contiguous());
-            _firstEdge = w.Own(stacked.Narrow(1, 2 * nodeDim, dims[0] - 2 * nodeDim).Contiguous());
-            _firstBias = w.Own(Tensor.Cat([_lb[0], _gb[0]], 0));
+            Tensor NodeBlocks(Tensor first) =>
+                Tensor.Cat([first.Narrow(1, 0, nodeDim), first.Narrow(1, nodeDim, nodeDim)], 0).Contiguous();
+            _edgeH = w.Own(_lw[0].Narrow(1, 2 * nodeDim, dims[0] - 2 * nodeDim).Contiguous());
+            _edgeG = w.Own(_gw[0].Narrow(1, 2 * nodeDim, dims[0] - 2 * nodeDim).Contiguous());
+            _nodeH = w.Own(NodeBlocks(_lw[0]));
+            _nodeG = w.Own(NodeBlocks(_gw[0]));
         }
     }
 
@@ -117,28 +117,26 @@ internal sealed class GatedMlp
                 g = g.Silu();
             }
         }
-        if (_activateLast) h = h.Silu();
-        return h * g.Sigmoid();
+        return _activateLast ? Functional.SiluGate(h, g) : h * g.Sigmoid();
     }
 
     /// <summary>
     /// Forward of x_e = [v_src(e) ‖ v_dst(e) ‖ e_e] without forming x: the first Linear is split by input block,
-    /// the node blocks are applied per NODE and gathered (N ≪ E), which removes most of the first layer's work.
-    /// Same result as <see cref="Forward"/> on the concatenation up to rounding.
+    /// the node blocks are applied per NODE ([N, 2·h1], N ≪ E) and added to the edge block by
+    /// <see cref="Tensor.AddGatheredPair"/> in one pass. Same result as <see cref="Forward"/> on the concatenation
+    /// up to rounding. The layers and gates stacks are kept apart (no narrow of a stacked output, whose backward
+    /// zero-fills and copies edge-sized tensors).
     /// </summary>
     public Tensor ForwardEdge(Tensor nodes, Tensor src, Tensor dst, Tensor edges)
     {
-        var first = Functional.Linear(edges, _firstEdge!, _firstBias)
-            + Functional.Linear(nodes, _firstSrc!).IndexSelect(0, src)
-            + Functional.Linear(nodes, _firstDst!).IndexSelect(0, dst);
-        Tensor h = first.Narrow(1, 0, _width0), g = first.Narrow(1, _width0, _width0);
+        Tensor h = Functional.Linear(edges, _edgeH!, _lb[0]).AddGatheredPair(Functional.Linear(nodes, _nodeH!), src, dst);
+        Tensor g = Functional.Linear(edges, _edgeG!, _gb[0]).AddGatheredPair(Functional.Linear(nodes, _nodeG!), src, dst);
         int n = _lw.Length;
         for (int k = 1; k < n; k++)
         {
             h = Functional.Linear(h.Silu(), _lw[k], _lb[k]);
             g = Functional.Linear(g.Silu(), _gw[k], _gb[k]);
         }
-        if (_activateLast) h = h.Silu();
-        return h * g.Sigmoid();
+        return _activateLast ? Functional.SiluGate(h, g) : h * g.Sigmoid();
     }
 }

@@ -123,7 +123,8 @@ public sealed class M3gnetModel : IDisposable
     /// <summary>Geometry and index tensors of a batch, already on the model's device and dtype.</summary>
     internal readonly record struct Inputs(
         Tensor Types, Tensor BondVectors, Tensor Src, Tensor Dst, Tensor NodeGraph, int NumGraphs,
-        int NumTriples, Tensor? GeomEdge1, Tensor? GeomEdge2, Tensor? WeightEdge1, Tensor? WeightEdge2, Tensor? GateAtom, Tensor? Segment);
+        int NumTriples, Tensor? GeomEdge1, Tensor? GeomEdge2, Tensor? WeightEdge1, Tensor? WeightEdge2, Tensor? GateAtom, Tensor? Segment,
+        Tensor? TripleIds);
 
     /// <summary>Per-crystal energies [G] (eV) WITHOUT the element reference energies: data_std·Σ_i ε_i + data_mean.</summary>
     internal Tensor Forward(in Inputs x)
@@ -136,19 +137,23 @@ public sealed class M3gnetModel : IDisposable
         Tensor? basis = null;
         if (x.NumTriples > 0)
         {
-            var r1 = x.BondVectors.IndexSelect(0, x.GeomEdge1!);
-            var r2 = x.BondVectors.IndexSelect(0, x.GeomEdge2!);
-            var d1 = dist.IndexSelect(0, x.GeomEdge1!);
-            var d2 = dist.IndexSelect(0, x.GeomEdge2!);
+            // Gathers and segment sums go through GatherRows / ScatterAddRows / GatherMulScatter: one loop each,
+            // forward and backward (libtorch 1.13's index_add, also the backward of index_select, dispatches once
+            // per row, which made the batched three-body terms the slowest part).
+            var r1 = x.BondVectors.GatherRows(x.GeomEdge1!);
+            var r2 = x.BondVectors.GatherRows(x.GeomEdge2!);
+            var d1 = dist.GatherRows(x.GeomEdge1!);
+            var d2 = dist.GatherRows(x.GeomEdge2!);
             var cos = ((r1 * r2).Sum(1) / (d1 * d2)).Clamp(-1 + 1e-7, 1 - 1e-7).Unsqueeze(1);
             var y = _yConst + cos * _yLinear + cos * cos * _yQuadratic;
-            basis = _threeBodyRadial.Forward(d2) * y;
+            // The radial part depends on the bond only: evaluated per edge and gathered (edges ≪ triples).
+            basis = _threeBodyRadial.Forward(dist).GatherRows(x.GeomEdge2!) * y;
             // Smooth polynomial cutoff of the three-body term, on the quirk-1 (full-edge) ids.
             double rc = Config.ThreeBodyCutoff;
             var xr = dist / rc;
             var x3 = xr * xr * xr;
             var fc = (1.0 - 10.0 * x3 + 15.0 * x3 * xr - 6.0 * x3 * xr * xr) * dist.Le(rc).To(DType);
-            var weight = (fc.IndexSelect(0, x.WeightEdge1!) * fc.IndexSelect(0, x.WeightEdge2!)).Unsqueeze(1);
+            var weight = (fc.GatherRows(x.WeightEdge1!) * fc.GatherRows(x.WeightEdge2!)).Unsqueeze(1);
             basis = basis * weight; // the same for every block
         }
 
@@ -158,20 +163,17 @@ public sealed class M3gnetModel : IDisposable
             if (basis is not null)
             {
                 var atomGate = Functional.Linear(v, b.AtomW, b.AtomB).Sigmoid();
-                var message = basis * atomGate.IndexSelect(0, x.GateAtom!);
-                using var zeros = Tensor.Zeros([nEdges, message.Size(1)], DType, Device);
-                var s = zeros.IndexAdd(0, x.Segment!, message);
-                e = e + Functional.Linear(s, b.BondW).Silu() * Functional.Linear(s, b.BondGateW).Sigmoid();
+                // s[segment[t]] += basis[t] ⊙ atomGate[gateAtom[t]]
+                var s = Tensor.GatherMulScatter(basis, atomGate, x.TripleIds!, x.GateAtom!, x.Segment!, nEdges);
+                e = e + Functional.SiluGate(Functional.Linear(s, b.BondW), Functional.Linear(s, b.BondGateW));
             }
             // Both gated MLPs read [v_src ‖ v_dst ‖ e] with the OLD node features v.
             e = e + b.EdgeUpdate.ForwardEdge(v, x.Src, x.Dst, e) * Functional.Linear(rbf, b.EdgeWeight);
             var m = b.NodeUpdate.ForwardEdge(v, x.Src, x.Dst, e) * Functional.Linear(rbf, b.NodeWeight);
-            using var nodeZeros = Tensor.Zeros([nNodes, m.Size(1)], DType, Device);
-            v = v + nodeZeros.IndexAdd(0, x.Dst, m); // messages summed at the destination
+            v = v + m.ScatterAddRows(x.Dst, nNodes); // messages summed at the destination
         }
         var perAtom = _readout.Forward(v).Reshape(-1);
-        using var graphZeros = Tensor.Zeros([x.NumGraphs], DType, Device);
-        return graphZeros.IndexAdd(0, x.NodeGraph, perAtom) * DataStd + DataMean;
+        return perAtom.ScatterAddRows(x.NodeGraph, x.NumGraphs) * DataStd + DataMean;
     }
 
     public void Dispose()

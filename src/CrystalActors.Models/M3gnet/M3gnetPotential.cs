@@ -38,7 +38,10 @@ public sealed record PotentialResult(double Energy, int NumAtoms, double[] Force
 /// M3GNet as an interatomic potential (matgl <c>Potential</c>): energies, forces F = −∂E/∂x and stress
 /// σ = (1/V)·∂E/∂ε·160.21766208 GPa by automatic differentiation, with the strain trick L' = L(I + ε), ε = 0,
 /// positions frac·L' and image shifts n·L'. Many crystals are evaluated in one batched graph; each crystal's
-/// three-body indices are kept inside the crystal, so batched results equal single-crystal ones.
+/// three-body indices are kept inside the crystal, so batched results equal single-crystal ones (to float rounding).
+/// Every step costs the same per edge or triple whatever the batch size (gathers and segment sums are single
+/// loops, see <see cref="Tensor.GatherRows"/>), so a batch costs less per crystal than one crystal alone, whose
+/// time is mostly per-op overhead. Intra-op threads follow <see cref="EdgesPerThread"/>.
 /// Not thread-safe: use one instance per thread.
 /// </summary>
 public sealed class M3gnetPotential : IDisposable
@@ -49,6 +52,34 @@ public sealed class M3gnetPotential : IDisposable
     public M3gnetPotential(M3gnetModel model) => Model = model;
 
     public M3gnetModel Model { get; }
+
+    /// <summary>Time spent per stage since the last <see cref="M3gnetStageTimes.Reset"/> (benchmarks, profiling).</summary>
+    public M3gnetStageTimes Timings { get; } = new();
+
+    /// <summary>Default of <see cref="EdgesPerThread"/>, measured on 2 cores (README, "Benchmarks").</summary>
+    public const int DefaultEdgesPerThread = 8192;
+
+    /// <summary>
+    /// Intra-op thread rule: a call on a batch with E directed edges runs on
+    /// min(<see cref="Torch.Torch.NumThreads"/>, max(1, E / EdgesPerThread)) libtorch threads, and the caller's
+    /// setting is restored afterwards. A small graph's ops are too short to split (waking a second thread costs more
+    /// than it saves, so 2 threads made one crystal at a time slower than 1), while a large batch is dominated by
+    /// edge-sized matmuls that split well. Default <see cref="DefaultEdgesPerThread"/> (≈ 40 crystals of ≤ 12 sites
+    /// per thread); 0 always uses <see cref="Torch.Torch.NumThreads"/>. The switch is
+    /// <see cref="Torch.Torch.SetCallThreads"/> (OpenBLAS's count is process-wide, so potentials on several threads
+    /// may see each other's setting: only speed, never results, depends on it).
+    /// </summary>
+    public int EdgesPerThread
+    {
+        get => _edgesPerThread;
+        set => _edgesPerThread = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "edges per thread must be >= 0");
+    }
+    private int _edgesPerThread = DefaultEdgesPerThread;
+
+    /// <summary>The intra-op threads a call on <paramref name="edges"/> directed edges uses when at most
+    /// <paramref name="maxThreads"/> are allowed (see <see cref="EdgesPerThread"/>).</summary>
+    public int ThreadsFor(int edges, int maxThreads) =>
+        _edgesPerThread == 0 ? Math.Max(1, maxThreads) : Math.Clamp(edges / _edgesPerThread, 1, Math.Max(1, maxThreads));
 
     public static M3gnetPotential Load(string path, ScalarType dtype = ScalarType.Float32, Device? device = null) =>
         new(M3gnetModel.Load(path, dtype, device));
@@ -74,6 +105,7 @@ public sealed class M3gnetPotential : IDisposable
     public PotentialResult[] Compute(IReadOnlyList<AtomsInput> inputs)
     {
         if (inputs.Count == 0) return [];
+        long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
         var graphs = new RadiusGraph[inputs.Count];
         for (int g = 0; g < inputs.Count; g++)
         {
@@ -83,12 +115,29 @@ public sealed class M3gnetPotential : IDisposable
                 : RadiusGraph.BuildFromCartesian(a.Lattice, a.Cartesian, Model.Config.Cutoff);
         }
         var batch = GraphBatch.Concatenate(graphs);
+        Timings.AddGraph(t0);
+        t0 = System.Diagnostics.Stopwatch.GetTimestamp();
         var triples = ThreeBodyIndex.Build(batch, Model.Config.ThreeBodyCutoff);
-        return Evaluate(inputs, batch, triples);
+        Timings.AddThreeBody(t0);
+        Timings.AddCall(inputs.Count, batch.NumNodes, batch.NumEdges, triples.Count);
+        if (Model.Device.Type != DeviceType.CPU) return Evaluate(inputs, batch, triples);
+        int configured = Torch.Torch.NumThreads;
+        int threads = ThreadsFor(batch.NumEdges, configured);
+        if (threads == configured) return Evaluate(inputs, batch, triples);
+        Torch.Torch.SetCallThreads(threads);
+        try
+        {
+            return Evaluate(inputs, batch, triples);
+        }
+        finally
+        {
+            Torch.Torch.SetCallThreads(configured);
+        }
     }
 
     private PotentialResult[] Evaluate(IReadOnlyList<AtomsInput> inputs, GraphBatch batch, ThreeBodyIndex triples)
     {
+        long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
         int nG = batch.NumGraphs, nN = batch.NumNodes, nE = batch.NumEdges;
         var dtype = Model.DType;
         var device = Model.Device;
@@ -136,16 +185,19 @@ public sealed class M3gnetPotential : IDisposable
             var edgeGraph = Tensor.From<long>(batch.EdgeGraph, nE).To(device);
             // Row-vector × per-crystal lattice as broadcast multiply + sum: a batched matmul of thousands of 1×3·3×3
             // products (and its backward) costs far more in libtorch's per-matrix dispatch.
-            pos = (fracT.Unsqueeze(2) * strained.IndexSelect(0, nodeGraph)).Sum(1);
-            shift = (imagesT.Unsqueeze(2) * strained.IndexSelect(0, edgeGraph)).Sum(1);
+            pos = (fracT.Unsqueeze(2) * strained.GatherRows(nodeGraph)).Sum(1);
+            shift = (imagesT.Unsqueeze(2) * strained.GatherRows(edgeGraph)).Sum(1);
         }
-        var bond = pos.IndexSelect(0, dstT) + shift - pos.IndexSelect(0, srcT);
+        var bond = pos.GatherRows(dstT) + shift - pos.GatherRows(srcT);
 
         Tensor? Idx(long[] a) => triples.Count == 0 ? null : Tensor.From<long>(a, a.Length).To(device);
         var x = new M3gnetModel.Inputs(Tensor.From<long>(types, nN).To(device), bond, srcT, dstT, nodeGraph, nG,
             triples.Count, Idx(triples.GeomEdge1), Idx(triples.GeomEdge2), Idx(triples.WeightEdge1), Idx(triples.WeightEdge2),
-            Idx(triples.GateAtom), Idx(triples.Segment));
+            Idx(triples.GateAtom), Idx(triples.Segment),
+            triples.Count == 0 ? null : Tensor.Arange(0, triples.Count, dtype: ScalarType.Int64, device: device));
         var energy = Model.Forward(x);
+        Timings.AddForward(t0);
+        t0 = System.Diagnostics.Stopwatch.GetTimestamp();
         var grads = Autograd.Grad([energy.Sum()], [pos, strain]);
 
         var energies = energy.To(ScalarType.Float64, Torch.Device.CPU).ToArray<double>();
@@ -164,6 +216,7 @@ public sealed class M3gnetPotential : IDisposable
             for (int i = 0; i < 9; i++) stress[i] = dEdStrain[9 * g + i] / volume * EvPerA3ToGPa;
             results[g] = new PotentialResult(energies[g] + Model.ReferenceEnergy(a.Types), a.NumAtoms, f, stress);
         }
+        Timings.AddBackward(t0);
         return results;
     }
 

@@ -57,4 +57,9 @@ internal static unsafe partial class NativeMethods
     [DllImport(Library)] internal static extern IntPtr ct_select(TensorHandle a, long dim, long index);
     [DllImport(Library)] internal static extern IntPtr ct_repeat_interleave(TensorHandle repeats);
     [DllImport(Library)] internal static extern IntPtr ct_one_hot(TensorHandle index, long numClasses);
+    [DllImport(Library)] internal static extern IntPtr ct_silu_gate(TensorHandle a, TensorHandle b);
+    [DllImport(Library)] internal static extern IntPtr ct_add_gathered_pair(TensorHandle x, TensorHandle p, TensorHandle ia, TensorHandle ib);
+    [DllImport(Library)] internal static extern IntPtr ct_gather_rows(TensorHandle x, TensorHandle index);
+    [DllImport(Library)] internal static extern IntPtr ct_scatter_add_rows(TensorHandle x, TensorHandle index, long n);
+    [DllImport(Library)] internal static extern IntPtr ct_gather_mul_scatter(TensorHandle a, TensorHandle b, TensorHandle ia, TensorHandle ib, TensorHandle io, long n);
 }

@@ -50,12 +50,15 @@ internal static partial class NativeMethods
     [DllImport(Library)] internal static extern IntPtr ct_parallel_info();
     [DllImport(Library)] internal static extern void ct_manual_seed(ulong seed);
     [DllImport(Library)] internal static extern void ct_set_num_threads(int n);
+    [DllImport(Library)] internal static extern void ct_set_num_threads_light(int n);
     [DllImport(Library)] internal static extern int ct_get_num_threads();
     [DllImport(Library)] internal static extern int ct_cuda_is_available();
     [DllImport(Library)] internal static extern int ct_cuda_device_count();
     [DllImport(Library)] internal static extern int ct_set_grad_enabled(int enabled);
     [DllImport(Library)] internal static extern int ct_is_grad_enabled();
     [DllImport(Library)] internal static extern long ct_live_tensors();
+    [DllImport(Library)] internal static extern int ct_profile_begin();
+    [DllImport(Library)] internal static extern IntPtr ct_profile_end();
     [DllImport(Library)] internal static extern int ct_use_caching_cpu_allocator(long limitBytes);
     [DllImport(Library)] internal static extern long ct_cpu_cache_bytes();
     [DllImport(Library)] internal static extern void ct_cpu_cache_empty();
