@@ -67,8 +67,36 @@ public static class CampaignRunner
                     options.Name, o.Reward, o.Formula, o.GapEv, o.Evaluated);
             }
         }
-        await using var node = await ClusterNode.StartAsync(settings, TimeSpan.FromMinutes(2), ct).ConfigureAwait(false);
-        var coordinator = Place(node, options);
+        CampaignProgress? last = null;
+        while (true)
+        {
+            await using var node = await ClusterNode.StartAsync(settings, TimeSpan.FromMinutes(2), ct).ConfigureAwait(false);
+            last = await FollowAsync(node, Place(node, options), onProgress, ct).ConfigureAwait(false) ?? last;
+            if (last?.Finished == true)
+            {
+                if (node.HasRole("coordinator"))
+                {
+                    // Let the other nodes see the end before the coordinator's node leaves (they poll it every second).
+                    var until = DateTime.UtcNow.AddSeconds(15);
+                    while (node.Cluster.State.Members.Count > 1 && DateTime.UtcNow < until && !ct.IsCancellationRequested)
+                        await Task.Delay(500, CancellationToken.None).ConfigureAwait(false);
+                }
+                break;
+            }
+            if (ct.IsCancellationRequested || !node.WasDowned) break;
+            // The cluster downed this node (unreachable too long: a frozen process, a saturated node, a network glitch). An
+            // actor system cannot rejoin once downed: start a new one, whose persistent roles recover from the journal.
+            Log.Warning("Node {Node} was removed from the cluster before the campaign finished; rejoining with a new actor system", settings.Name);
+            try { await Task.Delay(TimeSpan.FromSeconds(3), ct).ConfigureAwait(false); } catch (OperationCanceledException) { break; }
+        }
+        if (last is null) return null;
+        var report = Path.Combine(run, "report.json");
+        return new CampaignOutcome(last, last.Finished && File.Exists(report) ? report : null);
+    }
+
+    /// <summary>Polls the coordinator until the campaign finished, this node's actor system stopped (downed), or cancellation.</summary>
+    private static async Task<CampaignProgress?> FollowAsync(ClusterNode node, IActorRef coordinator, Action<CampaignProgress>? onProgress, CancellationToken ct)
+    {
         CampaignProgress? last = null;
         while (!ct.IsCancellationRequested && !node.System.WhenTerminated.IsCompleted)
         {
@@ -83,18 +111,10 @@ public static class CampaignRunner
                 // The coordinator is starting, recovering, or moving to another node: the generators wait, and so do we.
             }
             catch (OperationCanceledException) { break; }
-            try { await Task.Delay(1000, ct).ConfigureAwait(false); } catch (OperationCanceledException) { break; }
+            try { await Task.WhenAny(Task.Delay(1000, ct), node.System.WhenTerminated).ConfigureAwait(false); }
+            catch (OperationCanceledException) { break; }
         }
-        if (last is null) return null;
-        if (last.Finished && node.HasRole("coordinator"))
-        {
-            // Let the other nodes see the end before the coordinator's node leaves (they poll it every second).
-            var until = DateTime.UtcNow.AddSeconds(15);
-            while (node.Cluster.State.Members.Count > 1 && DateTime.UtcNow < until && !ct.IsCancellationRequested)
-                await Task.Delay(500, CancellationToken.None).ConfigureAwait(false);
-        }
-        var report = Path.Combine(run, "report.json");
-        return new CampaignOutcome(last, last.Finished && File.Exists(report) ? report : null);
+        return last;
     }
 
     /// <summary>Starts this node's share of the campaign's roles; returns the coordinator's proxy.</summary>

@@ -52,29 +52,36 @@ public static class ClusterCommands
             try { settings = node.Read(p, FarmRoles, Path.Combine(p.GetValue(state)!, "journal.db"), FarmRoles); }
             catch (ArgumentException e) { Log.Error("{Message}", e.Message); return 2; }
             CliLogging.AlsoToFile(Path.Combine(p.GetValue(state)!, "logs", $"{settings.Name}.log"), consoleWarningsOnly: false);
-            ClusterNode cluster;
-            try { cluster = await ClusterNode.StartAsync(settings, TimeSpan.FromMinutes(2), ct); }
-            catch (TimeoutException e) { Log.Error("{Message}", e.Message); return 3; }
-            catch (Exception e) when (e is not OperationCanceledException)
+            var farmOptions = new FarmOptions { Lease = TimeSpan.FromSeconds(p.GetValue(lease)), MaxAttempts = p.GetValue(attempts) };
+            var dft = settings.Roles.Contains("dft-worker")
+                ? new DftJobExecutor(new DftService(new DftServiceOptions { Runner = new PwRunnerOptions { MpiRanks = p.GetValue(ranks) } }))
+                : null;
+            while (!ct.IsCancellationRequested)
             {
-                Log.Error("Node {Node} could not start: {Message}", settings.Name, e is InvalidOperationException ? e.Message : e.GetBaseException().Message);
-                return 1;
-            }
-            await using (cluster)
-            {
-                var farm = cluster.Singleton("dft-farm", "coordinator");
-                cluster.StartSingleton("dft-farm", DftFarmActor.Props(new FarmOptions
+                ClusterNode cluster;
+                try { cluster = await ClusterNode.StartAsync(settings, TimeSpan.FromMinutes(2), ct); }
+                catch (TimeoutException e) { Log.Error("{Message}", e.Message); return 3; }
+                catch (OperationCanceledException) { break; }
+                catch (Exception e)
                 {
-                    Lease = TimeSpan.FromSeconds(p.GetValue(lease)), MaxAttempts = p.GetValue(attempts),
-                }), "coordinator");
-                if (cluster.HasRole("dft-worker"))
-                {
-                    var dft = new DftJobExecutor(new DftService(new DftServiceOptions { Runner = new PwRunnerOptions { MpiRanks = p.GetValue(ranks) } }));
-                    for (int i = 1; i <= p.GetValue(runners); i++)
-                        cluster.System.ActorOf(FarmWorkerActor.Props($"{settings.Name}/dft-{i}", CampaignCoordinator.DftStage, dft, farm), $"dft-{i}");
+                    Log.Error("Node {Node} could not start: {Message}", settings.Name, e is InvalidOperationException ? e.Message : e.GetBaseException().Message);
+                    return 1;
                 }
-                try { await Task.WhenAny(Task.Delay(Timeout.Infinite, ct), cluster.System.WhenTerminated); }
-                catch (OperationCanceledException) { }
+                bool downed;
+                await using (cluster)
+                {
+                    var farm = cluster.Singleton("dft-farm", "coordinator");
+                    cluster.StartSingleton("dft-farm", DftFarmActor.Props(farmOptions), "coordinator");
+                    for (int i = 1; dft is not null && i <= p.GetValue(runners); i++)
+                        cluster.System.ActorOf(FarmWorkerActor.Props($"{settings.Name}/dft-{i}", CampaignCoordinator.DftStage, dft, farm), $"dft-{i}");
+                    try { await Task.WhenAny(Task.Delay(Timeout.Infinite, ct), cluster.System.WhenTerminated); }
+                    catch (OperationCanceledException) { }
+                    downed = cluster.WasDowned;
+                }
+                if (ct.IsCancellationRequested || !downed) break;
+                // Downed by the cluster (unreachable too long): an actor system cannot rejoin, a new one can.
+                Log.Warning("Node {Node} was removed from the cluster; rejoining with a new actor system", settings.Name);
+                try { await Task.Delay(TimeSpan.FromSeconds(3), ct); } catch (OperationCanceledException) { break; }
             }
             return 0;
         });

@@ -102,6 +102,12 @@ public sealed class ClusterNode : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// True when the cluster downed this node (it was unreachable too long) — the one way an actor system stops that calls
+    /// for a new one to rejoin; a SIGTERM (the CLR exit hook) or a graceful leave is a stop.
+    /// </summary>
+    public bool WasDowned => CoordinatedShutdown.Get(System).ShutdownReason is CoordinatedShutdown.ClusterDowningReason;
+
     /// <summary>Graceful leave: the singletons here hand over, workers hand back their jobs, then the system stops.</summary>
     public async Task LeaveAsync()
     {
