@@ -29,7 +29,7 @@ public sealed record CampaignAudit(long Episodes, long DftRequested, long DftFin
         var state = campaign.Aggregate(new CampaignState(), (s, e) => s.Apply(e));
         var requested = campaign.OfType<DftRequested>().Select(r => r.JobId).ToList();
         var finished = campaign.OfType<DftFinished>().Select(f => f.JobId).ToList();
-        var table = farmEvents.OfType<IWireMessage>().Aggregate(JobTable.Empty(TimeSpan.FromSeconds(1), int.MaxValue), (t, e) => t.Apply(e));
+        var table = JobTable.Replay(farmEvents);
         var farm = FarmReport.FromEvents(farmEvents);
         var episodes = campaign.OfType<EpisodeCompleted>().GroupBy(e => e.Episode).Count(g => g.Count() > 1);
         int duplicated = farm.Duplicated + episodes

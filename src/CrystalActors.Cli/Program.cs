@@ -22,7 +22,16 @@ var parse = root.Parse(args);
 CliLogging.Configure(parse);
 try
 {
-    return await parse.InvokeAsync();
+    // No stack trace on the console: an unexpected fault is one line, its trace goes to a file the line names.
+    return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (Exception e) when (e is not OperationCanceledException)
+{
+    var trace = Path.Combine(Path.GetTempPath(), $"crystal-actors-error-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Environment.ProcessId}.log");
+    File.WriteAllText(trace, e.ToString());
+    var shown = e is AggregateException or System.Reflection.TargetInvocationException ? e.GetBaseException() : e;
+    Console.Error.WriteLine($"crystal-actors: {shown.Message} (trace in {trace})");
+    return 1;
 }
 finally
 {

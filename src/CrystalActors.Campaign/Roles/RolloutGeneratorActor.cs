@@ -110,9 +110,13 @@ public sealed class RolloutGeneratorActor : ReceiveActor, IWithTimers
 
     private void RecordLatency(long ms)
     {
+        // A week-long campaign publishes thousands of versions: the figure covers the latest 1,000.
+        if (_latencies.Count == 1000) _latencies.RemoveAt(0);
         _latencies.Add(ms);
-        if (_latencies.Count % 20 == 0) LogLatency();
+        if (++_versionsSeen % 20 == 0) LogLatency();
     }
+
+    private long _versionsSeen;
 
     private void LogLatency()
     {

@@ -161,7 +161,7 @@ public static class ClusterCommands
             IReadOnlyList<object> events;
             try { events = await JournalReader.EventsAsync(Kind(p), p.GetValue(journal)!, "dft-farm", ct); }
             catch (FileNotFoundException e) { Log.Error("{Message}", e.Message); return 2; }
-            var table = events.OfType<IWireMessage>().Aggregate(JobTable.Empty(TimeSpan.FromSeconds(1), int.MaxValue), (t, e) => t.Apply(e));
+            var table = JobTable.Replay(events);
             var s = table.Summary();
             var inv = CultureInfo.InvariantCulture;
             var jobs = new Table().Title("jobs by state").AddColumns("state", "count");

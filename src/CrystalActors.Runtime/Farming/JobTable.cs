@@ -63,6 +63,10 @@ public sealed record JobTable(ImmutableDictionary<string, JobRow> Jobs, long Sub
 
     public JobRow? Find(string jobId) => Jobs.GetValueOrDefault(jobId);
 
+    /// <summary>The table a farm journal describes (for readers: audit, status, report), every attempt allowed.</summary>
+    public static JobTable Replay(IEnumerable<object> events) =>
+        events.OfType<IWireMessage>().Aggregate(Empty(TimeSpan.FromSeconds(1), int.MaxValue), (t, e) => t.Apply(e));
+
     /// <summary>The oldest pending job whose current stage is <paramref name="kind"/>.</summary>
     public JobRow? NextPending(string kind)
     {

@@ -8,7 +8,7 @@ public sealed record ContentRef(string Path, string Sha256, long Bytes);
 /// <summary>
 /// Content-addressed directory for large payloads (model weights, checkpoints) that never go through the
 /// broker. A blob lives at <c>root/ab/cdef…</c> named by its SHA-256; writes go to a temp file and are
-/// renamed into place, so a reader never sees a partial blob. Receivers call <see cref="OpenVerified"/>.
+/// renamed into place, so a reader never sees a partial blob. Receivers check the hash before loading (ModelFiles.Verify).
 /// </summary>
 public sealed class ContentStore
 {
@@ -50,17 +50,4 @@ public sealed class ContentStore
     public Task<ContentRef> PutAsync(byte[] content, CancellationToken ct = default) => PutAsync(new MemoryStream(content, writable: false), ct);
 
     public string PathFor(string sha256) => Path.Combine(Root, sha256[..2], sha256[2..]);
-
-    /// <summary>Opens a blob after checking its SHA-256 against <paramref name="sha256"/>.</summary>
-    /// <exception cref="InvalidDataException">The file's hash differs (corrupt or substituted blob).</exception>
-    public static async Task<byte[]> ReadVerifiedAsync(string path, string sha256, CancellationToken ct = default)
-    {
-        var data = await File.ReadAllBytesAsync(path, ct).ConfigureAwait(false);
-        var actual = Convert.ToHexStringLower(SHA256.HashData(data));
-        if (!string.Equals(actual, sha256, StringComparison.OrdinalIgnoreCase))
-            throw new InvalidDataException($"content at {path} has sha256 {actual}, expected {sha256}");
-        return data;
-    }
-
-    public static Task<byte[]> OpenVerified(ContentRef r, CancellationToken ct = default) => ReadVerifiedAsync(r.Path, r.Sha256, ct);
 }

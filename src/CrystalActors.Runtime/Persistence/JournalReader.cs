@@ -26,9 +26,16 @@ public static class JournalReader
         using var system = ActorSystem.Create("journal-reader", config);
         var journal = PersistenceQuery.Get(system).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier);
         var events = new List<object>();
-        await journal.CurrentEventsByPersistenceId(persistenceId, 0, long.MaxValue)
-            .RunForeach(e => events.Add(e.Event), system.Materializer()).WaitAsync(ct).ConfigureAwait(false);
-        await system.Terminate().ConfigureAwait(false);
+        try
+        {
+            await journal.CurrentEventsByPersistenceId(persistenceId, 0, long.MaxValue)
+                .RunForeach(e => events.Add(e.Event), system.Materializer()).WaitAsync(ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw new InvalidDataException($"{(kind == JournalKind.Sqlite ? target : "the PostgreSQL journal")}: cannot read '{persistenceId}': {e.GetBaseException().Message}", e);
+        }
+        finally { await system.Terminate().ConfigureAwait(false); }
         return events;
     }
 }
