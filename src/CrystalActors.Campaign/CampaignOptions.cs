@@ -156,6 +156,9 @@ public sealed record CampaignOptions
         Check(Dqn.Gamma is >= 0 and <= 1, "dqn.gamma", "must be in [0, 1]");
         Check(Dqn.NStep is >= 1 and <= 255, "dqn.n_step", "must be in 1..255");
         Check(Dqn.LearningRate > 0, "dqn.learning_rate", "must be positive");
+        foreach (var (key, device) in new[] { ("dqn.device", Dqn.Device), ("reward_model.device", RewardModel.Device),
+                                              ("relax.device", Relax.Device), ("offline_cql.device", OfflineCql.Device) })
+            Check(Torch.Device.IsValidName(device), key, $"'{device}' is not a device; valid: cpu, cuda, cuda:N, auto");
         Check(Dft.Runners >= 1, "dft.runners", "must be >= 1");
         Check(Dft.LeaseSeconds >= 1, "dft.lease_seconds", "must be >= 1");
         Check(Dft.MaxAttempts >= 1, "dft.max_attempts", "must be >= 1");
@@ -211,6 +214,9 @@ public sealed record DqnOptions
     public int LearningStarts { get; init; } = 64;
     /// <summary>The learner publishes its weights to the generators every this many gradient steps.</summary>
     public int PublishEvery { get; init; } = 50;
+    /// <summary>Where this role group's networks run: "cpu", "cuda", "cuda:N" or "auto" (CUDA when the bridge's libtorch
+    /// has it). Checked when the role starts on its node, so one config serves GPU and CPU nodes.</summary>
+    public string Device { get; init; } = "auto";
 }
 
 public sealed record RewardModelOptions
@@ -221,6 +227,9 @@ public sealed record RewardModelOptions
     public double FinetuneLr { get; init; } = 0.001;
     /// <summary>Share of earlier DFT samples replayed in each fine-tuning batch (0 = the paper).</summary>
     public double ReplayRatio { get; init; } = 0.0;
+    /// <summary>Where this role group's networks run: "cpu", "cuda", "cuda:N" or "auto" (CUDA when the bridge's libtorch
+    /// has it). Checked when the role starts on its node, so one config serves GPU and CPU nodes.</summary>
+    public string Device { get; init; } = "auto";
 }
 
 public sealed record RelaxOptions
@@ -229,6 +238,9 @@ public sealed record RelaxOptions
     public string Weights { get; init; } = "../../shared/reference/m3gnet/M3GNet-MatPES-PBE-v2025.1-PES.safetensors";
     public double Fmax { get; init; } = 0.1;
     public int Steps { get; init; } = 200;
+    /// <summary>Where this role group's networks run: "cpu", "cuda", "cuda:N" or "auto" (CUDA when the bridge's libtorch
+    /// has it). Checked when the role starts on its node, so one config serves GPU and CPU nodes.</summary>
+    public string Device { get; init; } = "auto";
 }
 
 public sealed record DftOptions
@@ -314,6 +326,9 @@ public sealed record OfflineOptions
     /// <summary>Share of wall time the offline learner trains (1 = always); below 1 it pauses between chunks so that a
     /// single node's cores go to the online loop and pw.x.</summary>
     public double DutyCycle { get; init; } = 1.0;
+    /// <summary>Where this role group's networks run: "cpu", "cuda", "cuda:N" or "auto" (CUDA when the bridge's libtorch
+    /// has it). Checked when the role starts on its node, so one config serves GPU and CPU nodes.</summary>
+    public string Device { get; init; } = "auto";
 }
 
 public sealed class CampaignConfigException(string path, string reason) : Exception($"{path}: {reason}")

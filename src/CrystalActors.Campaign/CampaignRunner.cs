@@ -127,13 +127,15 @@ public static class CampaignRunner
         var fineTuner = node.Singleton("fine-tuner", "fine-tuner");
         var mediator = node.Mediator;
         var store = new ContentStore(Path.Combine(RunDirectory(options), "state", "content"));
+        var devices = RoleDevices.Resolve(options, node.HasRole);
+        Log.Information("Node {Node}: devices {Devices}", node.Name, devices);
 
         var farmOptions = new FarmOptions { Lease = TimeSpan.FromSeconds(options.Dft.LeaseSeconds), MaxAttempts = options.Dft.MaxAttempts };
         node.StartSingleton("dft-farm", DftFarmActor.Props(farmOptions), "coordinator");
         node.StartSingleton("campaign", CampaignCoordinatorActor.Props(options, RunDirectory(options), new CoordinatorPeers(farm, learner, fineTuner, mediator)), "coordinator");
         var needsTasks = node.HasRole("learner") || node.HasRole("rollout");
         var context = needsTasks ? CampaignContext.Create(options) : null;
-        if (context is not null) node.StartSingleton("learner", LearnerActor.Props(context, coordinator, mediator), "learner");
+        if (context is not null) node.StartSingleton("learner", LearnerActor.Props(context, devices.Learner, coordinator, mediator), "learner");
         if (options.RewardModel.FinetuneSteps > 0)
         {
             var tune = new FineTuneOptions
@@ -141,14 +143,14 @@ public static class CampaignRunner
                 Steps = options.RewardModel.FinetuneSteps, LearningRate = options.RewardModel.FinetuneLr,
                 ReplayRatio = options.RewardModel.ReplayRatio, Seed = options.Seed, Fidelity = FidelityNames.Parse(options.RewardModel.Fidelity),
             };
-            node.StartSingleton("fine-tuner", FineTunerActor.Props(options.RewardModel.Weights, tune, store, coordinator, mediator), "fine-tuner");
+            node.StartSingleton("fine-tuner", FineTunerActor.Props(options.RewardModel.Weights, tune, devices.RewardModel, store, coordinator, mediator), "fine-tuner");
         }
         if (options.OfflineCql.Enabled)
-            node.StartSingleton("offline-cql", OfflineCqlActor.Props(options, RunDirectory(options), store, coordinator, mediator), "offline-cql");
+            node.StartSingleton("offline-cql", OfflineCqlActor.Props(options, devices.OfflineCql, RunDirectory(options), store, coordinator, mediator), "offline-cql");
 
         IActorRef? rewardModel = null;
         if (node.HasRole("reward-model"))
-            rewardModel = system.ActorOf(RewardModelActor.Props(options.RewardModel.Weights, FidelityNames.Parse(options.RewardModel.Fidelity), coordinator, mediator), "reward-model");
+            rewardModel = system.ActorOf(RewardModelActor.Props(options.RewardModel.Weights, FidelityNames.Parse(options.RewardModel.Fidelity), devices.RewardModel, coordinator, mediator), "reward-model");
         if (node.HasRole("rollout"))
         {
             // Score on this node's replica when it has one, else on any node's (round robin over the cluster).
@@ -162,7 +164,7 @@ public static class CampaignRunner
             }
         }
         if (node.HasRole("relaxer") && options.Relax.Enabled)
-            system.ActorOf(FarmWorkerActor.Props($"{node.Name}/relax-1", CampaignCoordinator.RelaxStage, new RelaxExecutor(options), farm), "relax-1");
+            system.ActorOf(FarmWorkerActor.Props($"{node.Name}/relax-1", CampaignCoordinator.RelaxStage, new RelaxExecutor(options, devices.Relaxer), farm), "relax-1");
         if (node.HasRole("dft-worker"))
         {
             var dft = new DftJobExecutor(new DftService(options.Dft.ServiceOptions(RunDirectory(options))));

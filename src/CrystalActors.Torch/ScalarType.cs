@@ -57,6 +57,33 @@ public readonly record struct Device(DeviceType Type, int Index = -1)
         throw new ArgumentException($"Unknown device '{text}'; valid: cpu, cuda, cuda:N, auto.", nameof(text));
     }
 
+    /// <summary>True when <paramref name="text"/> is a device name <see cref="Parse"/> accepts (checks the spelling only,
+    /// without loading libtorch: for validating config files on any node).</summary>
+    public static bool IsValidName(string? text)
+    {
+        var s = text?.Trim().ToLowerInvariant();
+        return s is "cpu" or "cuda" or "auto" || (s is not null && s.StartsWith("cuda:") && int.TryParse(s[5..], out var i) && i >= 0);
+    }
+
+    /// <summary>
+    /// The device a role runs on: <see cref="Parse"/>, then a check that it exists here. Asking for CUDA from a libtorch
+    /// built without it (or for a GPU index the node lacks) is an error naming <paramref name="setting"/>, not a silent
+    /// fall-back to the CPU: a week on the wrong device is worse than a failed start. "auto" never fails.
+    /// </summary>
+    public static Device Resolve(string text, string setting)
+    {
+        Device device;
+        try { device = Parse(text); }
+        catch (ArgumentException) { throw new ArgumentException($"{setting}: '{text}' is not a device; valid: cpu, cuda, cuda:N, auto"); }
+        if (device.Type != DeviceType.CUDA) return device;
+        if (!Torch.CudaIsAvailable)
+            throw new ArgumentException($"{setting}: '{text}' asks for CUDA, but the libtorch the bridge was built against has none " +
+                                        $"({Torch.Version}); use cpu or auto, or rebuild the bridge against a CUDA libtorch (TORCH_PREFIX)");
+        if (device.Index >= Torch.CudaDeviceCount)
+            throw new ArgumentException($"{setting}: '{text}' asks for GPU {device.Index}, but this node has {Torch.CudaDeviceCount}");
+        return device;
+    }
+
     public override string ToString() => Type == DeviceType.CPU ? "cpu" : Index < 0 ? "cuda" : $"cuda:{Index}";
 }
 

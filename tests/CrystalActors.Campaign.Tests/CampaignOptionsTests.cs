@@ -74,6 +74,10 @@ public class CampaignOptionsTests
     [InlineData("""{ "dft": { "launcher": "none", "mpi_ranks": 4 } }""", "dft.mpi_ranks")]
     [InlineData("""{ "dft": { "lease_seconds": 0 } }""", "dft.lease_seconds")]
     [InlineData("""{ "dft": { "runners": 0 } }""", "dft.runners")]
+    [InlineData("""{ "dqn": { "device": "gpu" } }""", "dqn.device")]
+    [InlineData("""{ "relax": { "device": "cuda:-1" } }""", "relax.device")]
+    [InlineData("""{ "reward_model": { "device": "" } }""", "reward_model.device")]
+    [InlineData("""{ "offline_cql": { "device": "cuda0" } }""", "offline_cql.device")]
     public void BadConfig_IsAnErrorNamingTheFileAndField(string json, string field)
     {
         var path = Write(json);

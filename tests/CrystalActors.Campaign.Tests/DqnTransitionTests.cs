@@ -1,6 +1,8 @@
 using CrystalActors.Campaign.Design;
 using CrystalActors.Campaign.Dqn;
 using CrystalActors.Learning.Offline;
+using CrystalActors.Tests.Shared;
+using CrystalActors.Torch;
 
 namespace CrystalActors.Campaign.Tests;
 
@@ -88,7 +90,13 @@ public class OnlineDqnTests
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public void Update_PropagatesTheTerminalRewardThroughTheTargetNetwork(bool doubleDqn)
+    public void Update_PropagatesTheTerminalRewardThroughTheTargetNetwork(bool doubleDqn) => LearnsTheTwoDecisionProblem(doubleDqn, Device.CPU);
+
+    /// <summary>The learner's GPU path (dqn.device = cuda): the same problem is learnt on CUDA.</summary>
+    [CudaFact]
+    public void Update_OnCuda_LearnsTheSameValues() => LearnsTheTwoDecisionProblem(doubleDqn: true, Device.Cuda());
+
+    private static void LearnsTheTwoDecisionProblem(bool doubleDqn, Device device)
     {
         var options = new CampaignOptions
         {
@@ -124,7 +132,8 @@ public class OnlineDqnTests
             new Transition(0, State(cl), (byte)second, (byte)cl, -0.5f, true, Final(cl, cl), (byte)TrajectoryDataset.NoFocus, 1, 0),
         };
         var dqn = new DqnOptions { LearningRate = 3e-3, TargetUpdateEvery = 20, DoubleDqn = doubleDqn, Gamma = 0.9 };
-        using var learner = new OnlineDqn(skeletons, task.VocabularyActions, 1.12, dqn, seed: 5);
+        using var learner = new OnlineDqn(skeletons, task.VocabularyActions, 1.12, dqn, seed: 5, device);
+        Assert.Equal(device, learner.Device);
         double loss = 0;
         for (int i = 0; i < 300; i++) (loss, _) = learner.Update(transitions);
         Assert.True(loss < 0.01, $"TD loss {loss} after 300 updates");

@@ -22,14 +22,19 @@ public sealed class DqnPolicy : IDisposable
 
     public long Version { get; private set; }
 
-    public DqnPolicy(TrajectoryDataset skeletons, IReadOnlyList<int> vocabularyActions, double targetGapEv)
+    /// <summary>Where the network and its inputs live (the learner's may be a GPU; generators act on the CPU).</summary>
+    public Device Device { get; }
+
+    public DqnPolicy(TrajectoryDataset skeletons, IReadOnlyList<int> vocabularyActions, double targetGapEv, Device? device = null)
     {
         _vocabulary = vocabularyActions.ToArray();
-        Graphs = new TransitionBatchBuilder(skeletons, conditioned: true, targetGapEv, new float[skeletons.CrystalCount]);
+        Device = device ?? Device.CPU;
+        Graphs = new TransitionBatchBuilder(skeletons, conditioned: true, targetGapEv, new float[skeletons.CrystalCount], Device);
         Network = new QNetwork(conditioned: true);
+        Network.To(Device);
         var invalid = Enumerable.Repeat(true, ActionVocabulary.Count).ToArray();
         foreach (var a in _vocabulary) invalid[a] = false;
-        InvalidMask = Tensor.From(invalid).DetachFromDisposeScope();
+        InvalidMask = Tensor.From<bool>(invalid, new long[] { invalid.Length }, Device).DetachFromDisposeScope();
     }
 
     /// <summary>
@@ -69,10 +74,13 @@ public sealed class DqnPolicy : IDisposable
     private Tensor Forward(int[] crystals, IReadOnlyList<IReadOnlyList<int>> nodeTypes, IReadOnlyList<int> focus)
     {
         var types = nodeTypes.SelectMany(t => t.Select(x => (long)x)).ToArray();
-        var state = new StateTensors(Tensor.From(types, types.Length), Tensor.From(focus.Select(f => (long)f).ToArray(), focus.Count),
+        var state = new StateTensors(OnDevice(types), OnDevice(focus.Select(f => (long)f).ToArray()),
             Graphs.BuildGlobals(crystals), Graphs.BuildGraph(crystals));
         return Network.Forward(state);
     }
+
+    /// <summary>A 1-D tensor of <paramref name="values"/> on <see cref="Device"/> (caller's scope).</summary>
+    internal Tensor OnDevice<T>(T[] values) where T : unmanaged => Tensor.From<T>(values, new long[] { values.Length }, Device);
 
     /// <summary>Loads published weights; the version is read from the file's metadata.</summary>
     public void Load(string path)

@@ -21,15 +21,19 @@ public sealed class OnlineDqn : IDisposable
     public QNetwork Online => _policy.Network;
     public QNetwork Target { get; }
     public long Steps { get; private set; }
+    public Device Device => _policy.Device;
 
     /// <param name="skeletons">The task's skeleton crystals (their true species are not used).</param>
-    public OnlineDqn(TrajectoryDataset skeletons, IReadOnlyList<int> vocabularyActions, double targetGapEv, DqnOptions options, ulong seed)
+    /// <param name="device">Where the networks train (the learner's <see cref="DqnOptions.Device"/>, resolved on its node).</param>
+    public OnlineDqn(TrajectoryDataset skeletons, IReadOnlyList<int> vocabularyActions, double targetGapEv, DqnOptions options, ulong seed,
+        Device? device = null)
     {
         _options = options;
         Torch.Torch.ManualSeed(seed);
-        _policy = new DqnPolicy(skeletons, vocabularyActions, targetGapEv);
+        _policy = new DqnPolicy(skeletons, vocabularyActions, targetGapEv, device);
         _graphs = _policy.Graphs;
         Target = new QNetwork(conditioned: true);
+        Target.To(_policy.Device);
         Target.CopyFrom(Online);
         _optimizer = new Adam(Online.Parameters(), lr: options.LearningRate);
     }
@@ -51,12 +55,12 @@ public sealed class OnlineDqn : IDisposable
         var globals = _graphs.BuildGlobals(crystals);
         var before = batch.SelectMany(t => t.NodeTypes.Select(x => (long)x)).ToArray();
         var after = batch.SelectMany(t => t.NextNodeTypes.Select(x => (long)x)).ToArray();
-        var state = new StateTensors(Tensor.From(before, before.Length), Tensor.From(batch.Select(t => (long)t.Focus).ToArray(), batch.Count), globals, graph);
-        var next = new StateTensors(Tensor.From(after, after.Length), Tensor.From(batch.Select(t => (long)t.NextFocus).ToArray(), batch.Count), globals, graph);
-        var actions = Tensor.From(batch.Select(t => (long)t.Action).ToArray(), batch.Count);
-        var rewards = Tensor.From(batch.Select(t => t.Reward).ToArray(), batch.Count);
+        var state = new StateTensors(_policy.OnDevice(before), _policy.OnDevice(batch.Select(t => (long)t.Focus).ToArray()), globals, graph);
+        var next = new StateTensors(_policy.OnDevice(after), _policy.OnDevice(batch.Select(t => (long)t.NextFocus).ToArray()), globals, graph);
+        var actions = _policy.OnDevice(batch.Select(t => (long)t.Action).ToArray());
+        var rewards = _policy.OnDevice(batch.Select(t => t.Reward).ToArray());
         // gamma^horizon for a bootstrapped transition, 0 for one that ends the episode.
-        var discount = Tensor.From(batch.Select(t => t.Done ? 0f : (float)Math.Pow(_options.Gamma, t.Horizon)).ToArray(), batch.Count);
+        var discount = _policy.OnDevice(batch.Select(t => t.Done ? 0f : (float)Math.Pow(_options.Gamma, t.Horizon)).ToArray());
 
         Tensor target;
         using (NoGradScope.Enter())
@@ -70,7 +74,7 @@ public sealed class OnlineDqn : IDisposable
             }
             else nextQ = targetQ.Max(1);
             // A terminal next state has no successor value; its -inf-free placeholder is multiplied away.
-            nextQ = Tensor.Where(discount.Gt(0), nextQ, Tensor.Zeros(new long[] { batch.Count }));
+            nextQ = Tensor.Where(discount.Gt(0), nextQ, Tensor.Zeros(new long[] { batch.Count }, device: Device));
             target = rewards + discount * nextQ;
         }
         var q = Online.Forward(state).Gather(1, actions.Unsqueeze(1)).Squeeze(1);

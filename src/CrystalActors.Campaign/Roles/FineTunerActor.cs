@@ -5,6 +5,7 @@ using CrystalActors.Crystals.Io;
 using CrystalActors.Models.Megnet;
 using CrystalActors.Models.Reward;
 using CrystalActors.Runtime.Persistence;
+using CrystalActors.Torch;
 
 namespace CrystalActors.Campaign.Roles;
 
@@ -18,6 +19,7 @@ public sealed class FineTunerActor : ReceiveActor, IWithUnboundedStash
 {
     private readonly string _initialWeights;
     private readonly FineTuneOptions _options;
+    private readonly Device _device;
     private readonly ContentStore _store;
     private readonly IActorRef _coordinator, _mediator;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -26,11 +28,12 @@ public sealed class FineTunerActor : ReceiveActor, IWithUnboundedStash
 
     public IStash Stash { get; set; } = null!;
 
-    public static Props Props(string initialWeights, FineTuneOptions options, ContentStore store, IActorRef coordinator, IActorRef mediator) =>
-        Akka.Actor.Props.Create(() => new FineTunerActor(initialWeights, options, store, coordinator, mediator));
+    public static Props Props(string initialWeights, FineTuneOptions options, Device device, ContentStore store, IActorRef coordinator, IActorRef mediator) =>
+        Akka.Actor.Props.Create(() => new FineTunerActor(initialWeights, options, device, store, coordinator, mediator));
 
-    public FineTunerActor(string initialWeights, FineTuneOptions options, ContentStore store, IActorRef coordinator, IActorRef mediator)
+    public FineTunerActor(string initialWeights, FineTuneOptions options, Device device, ContentStore store, IActorRef coordinator, IActorRef mediator)
     {
+        _device = device;
         _initialWeights = initialWeights;
         _options = options;
         _store = store;
@@ -41,7 +44,7 @@ public sealed class FineTunerActor : ReceiveActor, IWithUnboundedStash
 
     protected override void PreStart()
     {
-        _current = BandGapModel.Load(_initialWeights);
+        _current = BandGapModel.Load(_initialWeights, _device);
         _tuner = new RewardModelFineTuner(_options);
         _coordinator.Tell(CatchUp.Instance);
     }
@@ -96,7 +99,7 @@ public sealed class FineTunerActor : ReceiveActor, IWithUnboundedStash
         if (adopted.Version <= _current!.Version) return;
         ModelFiles.Verify(adopted.Path, adopted.Sha256);
         _current.Dispose();
-        _current = BandGapModel.Load(adopted.Path);
+        _current = BandGapModel.Load(adopted.Path, _device);
     }
 
     private sealed record Tuned(DftSample Sample, BandGapModel Model, ContentRef Stored, double FirstLoss, double LastLoss) : INoSerializationVerificationNeeded;

@@ -6,6 +6,7 @@ using CrystalActors.Campaign.Dqn;
 using CrystalActors.Learning.Offline;
 using CrystalActors.Runtime.Messages;
 using CrystalActors.Runtime.Persistence;
+using CrystalActors.Torch;
 
 namespace CrystalActors.Campaign.Roles;
 
@@ -23,6 +24,7 @@ public sealed record PolicySaved(long Version, string Path, string Sha256, long 
 public sealed class LearnerActor : ReceivePersistentActor, IWithUnboundedStash
 {
     private readonly CampaignContext _c;
+    private readonly Device _device;
     private readonly IActorRef _coordinator;
     private readonly IActorRef _mediator;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -38,11 +40,12 @@ public sealed class LearnerActor : ReceivePersistentActor, IWithUnboundedStash
     private double _lagSum;
     private long _lagCount;
 
-    public static Props Props(CampaignContext context, IActorRef coordinator, IActorRef mediator) =>
-        Akka.Actor.Props.Create(() => new LearnerActor(context, coordinator, mediator));
+    public static Props Props(CampaignContext context, Device device, IActorRef coordinator, IActorRef mediator) =>
+        Akka.Actor.Props.Create(() => new LearnerActor(context, device, coordinator, mediator));
 
-    public LearnerActor(CampaignContext context, IActorRef coordinator, IActorRef mediator)
+    public LearnerActor(CampaignContext context, Device device, IActorRef coordinator, IActorRef mediator)
     {
+        _device = device;
         _c = context;
         _coordinator = coordinator;
         _mediator = mediator;
@@ -61,7 +64,7 @@ public sealed class LearnerActor : ReceivePersistentActor, IWithUnboundedStash
 
     private void Start()
     {
-        _dqn = new OnlineDqn(_c.Skeletons, _c.Tasks[0].VocabularyActions, O.TargetGapEv, O.Dqn, O.Seed);
+        _dqn = new OnlineDqn(_c.Skeletons, _c.Tasks[0].VocabularyActions, O.TargetGapEv, O.Dqn, O.Seed, _device);
         _replay = new ReplayBuffer(O.Dqn.ReplayCapacity);
         if (_latest is { } p && File.Exists(p.Path))
         {

@@ -3,6 +3,7 @@ using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
 using CrystalActors.Learning.Offline;
 using CrystalActors.Runtime.Persistence;
+using CrystalActors.Torch;
 
 namespace CrystalActors.Campaign.Roles;
 
@@ -16,6 +17,7 @@ public sealed class OfflineCqlActor : ReceiveActor, IWithTimers
     private const int StepsPerChunk = 10;
     private readonly CampaignOptions _options;
     private readonly string _runDirectory;
+    private readonly Device _device;
     private readonly ContentStore _store;
     private readonly IActorRef _coordinator, _mediator;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -26,11 +28,12 @@ public sealed class OfflineCqlActor : ReceiveActor, IWithTimers
 
     private string CheckpointDir => Path.Combine(_runDirectory, "offline-cql", "checkpoints");
 
-    public static Props Props(CampaignOptions options, string runDirectory, ContentStore store, IActorRef coordinator, IActorRef mediator) =>
-        Akka.Actor.Props.Create(() => new OfflineCqlActor(options, runDirectory, store, coordinator, mediator));
+    public static Props Props(CampaignOptions options, Device device, string runDirectory, ContentStore store, IActorRef coordinator, IActorRef mediator) =>
+        Akka.Actor.Props.Create(() => new OfflineCqlActor(options, device, runDirectory, store, coordinator, mediator));
 
-    public OfflineCqlActor(CampaignOptions options, string runDirectory, ContentStore store, IActorRef coordinator, IActorRef mediator)
+    public OfflineCqlActor(CampaignOptions options, Device device, string runDirectory, ContentStore store, IActorRef coordinator, IActorRef mediator)
     {
+        _device = device;
         _options = options;
         _runDirectory = runDirectory;
         _store = store;
@@ -75,7 +78,7 @@ public sealed class OfflineCqlActor : ReceiveActor, IWithTimers
         {
             Algorithm = OfflineAlgorithm.Cql, Conditioned = true, CqlWeight = o.CqlWeight, BatchSize = o.BatchSize,
             Steps = long.MaxValue, CheckpointEvery = o.CheckpointEvery, Seed = _options.Seed,
-        });
+        }, _device);
         if (OfflineTrainer.LatestCheckpoint(CheckpointDir) is { } latest)
         {
             _trainer.LoadCheckpoint(latest);

@@ -3,6 +3,7 @@ using CrystalActors.Crystals.Io;
 using CrystalActors.Models.M3gnet;
 using CrystalActors.Models.Relaxation;
 using CrystalActors.Runtime.Farming;
+using CrystalActors.Torch;
 using Serilog;
 
 namespace CrystalActors.Campaign.Roles;
@@ -13,11 +14,11 @@ namespace CrystalActors.Campaign.Roles;
 /// output is the DFT stage's payload: the same job with the relaxed crystal. A relaxation that diverges passes the
 /// unrelaxed crystal on (the DFT verdict is what counts), and says so.
 /// </summary>
-public sealed class RelaxExecutor(CampaignOptions options) : IJobExecutor, IDisposable
+public sealed class RelaxExecutor(CampaignOptions options, Device device) : IJobExecutor, IDisposable
 {
     private readonly Lazy<(M3gnetPotential Potential, FireRelaxer Relaxer)> _model = new(() =>
     {
-        var potential = M3gnetPotential.Load(options.Relax.Weights);
+        var potential = M3gnetPotential.Load(options.Relax.Weights, device: device);
         return (potential, new FireRelaxer(potential, new Models.Relaxation.RelaxOptions { Fmax = options.Relax.Fmax, MaxSteps = options.Relax.Steps }));
     });
 

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
 using CrystalActors.Models.Megnet;
+using CrystalActors.Torch;
 
 namespace CrystalActors.Campaign.Roles;
 
@@ -15,15 +16,17 @@ public sealed class RewardModelActor : ReceiveActor
 {
     private readonly string _initialWeights;
     private readonly Fidelity _fidelity;
+    private readonly Device _device;
     private readonly IActorRef _coordinator, _mediator;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private BandGapModel? _model;
 
-    public static Props Props(string initialWeights, Fidelity fidelity, IActorRef coordinator, IActorRef mediator) =>
-        Akka.Actor.Props.Create(() => new RewardModelActor(initialWeights, fidelity, coordinator, mediator));
+    public static Props Props(string initialWeights, Fidelity fidelity, Device device, IActorRef coordinator, IActorRef mediator) =>
+        Akka.Actor.Props.Create(() => new RewardModelActor(initialWeights, fidelity, device, coordinator, mediator));
 
-    public RewardModelActor(string initialWeights, Fidelity fidelity, IActorRef coordinator, IActorRef mediator)
+    public RewardModelActor(string initialWeights, Fidelity fidelity, Device device, IActorRef coordinator, IActorRef mediator)
     {
+        _device = device;
         _initialWeights = initialWeights;
         _fidelity = fidelity;
         _coordinator = coordinator;
@@ -37,7 +40,7 @@ public sealed class RewardModelActor : ReceiveActor
         {
             if (r.Version <= _model!.Version) return;
             ModelFiles.Verify(r.Path, r.Sha256);
-            var next = BandGapModel.Load(r.Path);
+            var next = BandGapModel.Load(r.Path, _device);
             var old = _model;
             _model = next;
             old.Dispose();
@@ -50,7 +53,7 @@ public sealed class RewardModelActor : ReceiveActor
 
     protected override void PreStart()
     {
-        _model = BandGapModel.Load(_initialWeights);
+        _model = BandGapModel.Load(_initialWeights, _device);
         _log.Info("Reward model replica: version {0} from {1}", _model.Version, _initialWeights);
         _mediator.Tell(new Subscribe(CampaignCoordinatorActor.RewardModelTopic, Self));
         _coordinator.Tell(CatchUp.Instance);

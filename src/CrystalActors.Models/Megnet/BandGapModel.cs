@@ -60,9 +60,14 @@ public sealed class BandGapModel : IDisposable
     /// <summary>The file these weights were loaded from or last saved to; null for an unsaved in-memory copy.</summary>
     public string? SourcePath { get; private set; }
 
+    /// <summary>Where the network runs; graphs are batched onto it.</summary>
+    public Device Device { get; }
+
     private BandGapModel(MegnetModel network, MegnetGraphBuilder builder, double mean, double std, int version,
-        IReadOnlyDictionary<string, string> metadata, string? sourcePath)
+        IReadOnlyDictionary<string, string> metadata, string? sourcePath, Device device)
     {
+        Device = device;
+        network.To(device);
         Network = network;
         GraphBuilder = builder;
         NormalizerMean = mean;
@@ -74,7 +79,7 @@ public sealed class BandGapModel : IDisposable
 
     /// <summary>Loads weights strictly (every tensor of the file used, every parameter found) and the metadata.</summary>
     /// <exception cref="InvalidDataException">missing metadata, or tensors that do not match the architecture (names the file).</exception>
-    public static BandGapModel Load(string path)
+    public static BandGapModel Load(string path, Device? device = null)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"band-gap weight file '{path}' does not exist", path);
         using var file = SafeTensors.Load(path);
@@ -108,7 +113,7 @@ public sealed class BandGapModel : IDisposable
         }
         network.Eval();
         return new BandGapModel(network, new MegnetGraphBuilder(elements, config.Cutoff), mean, std, version,
-            new Dictionary<string, string>(meta), Path.GetFullPath(path));
+            new Dictionary<string, string>(meta), Path.GetFullPath(path), device ?? Device.CPU);
     }
 
     private static double ParseDouble(string path, string key, string text) =>
@@ -121,7 +126,7 @@ public sealed class BandGapModel : IDisposable
         var network = new MegnetModel(Network.Config);
         network.LoadStateDict(Network.StateDict(), strict: true);
         network.Eval();
-        return new BandGapModel(network, GraphBuilder, NormalizerMean, NormalizerStd, version ?? Version, metadata ?? Metadata, sourcePath: null);
+        return new BandGapModel(network, GraphBuilder, NormalizerMean, NormalizerStd, version ?? Version, metadata ?? Metadata, sourcePath: null, Device);
     }
 
     /// <summary>Builds the graphs once (reusable at every fidelity and across fine-tuning steps).</summary>
@@ -157,7 +162,7 @@ public sealed class BandGapModel : IDisposable
                 using var scope = DisposeScope.Open();
                 var slice = new MegnetGraph[n];
                 for (int i = 0; i < n; i++) slice[i] = graphs[start + i];
-                using var batch = MegnetGraphBatch.Create(slice);
+                using var batch = MegnetGraphBatch.Create(slice, Device);
                 var y = ForwardNormalized(batch).To(ScalarType.Float64).ToArray<double>();
                 for (int i = 0; i < n; i++) raw[start + i] = y[i] * NormalizerStd + NormalizerMean;
             }

@@ -175,9 +175,9 @@ public sealed class RewardModelFineTuner
     private static double Step(BandGapModel model, Adam adam, IReadOnlyList<MegnetGraph> graphs, float[] targets)
     {
         using var scope = DisposeScope.Open();
-        using var batch = MegnetGraphBatch.Create(graphs);
+        using var batch = MegnetGraphBatch.Create(graphs, model.Device);
         var y = model.ForwardNormalized(batch);
-        var target = Tensor.From(targets, targets.Length);
+        var target = Tensor.From<float>(targets, new long[] { targets.Length }, model.Device);
         var loss = y.MseLoss(target);
         adam.ZeroGrad();
         loss.Backward();

@@ -8,6 +8,7 @@ using CrystalActors.Models.Reward;
 using CrystalActors.Runtime.Messages;
 using CrystalActors.Runtime.Persistence;
 using CrystalActors.Runtime.Tests;
+using CrystalActors.Torch;
 
 namespace CrystalActors.Campaign.Tests.Roles;
 
@@ -62,7 +63,7 @@ public class RoleProtocolTests() : TestKit(AkkaTestConfig.Local)
         var context = CampaignContext.Create(o);
         var coordinator = CreateTestProbe();
         var mediator = CreateTestProbe();
-        var learner = Sys.ActorOf(LearnerActor.Props(context, coordinator, mediator), "learner-a");
+        var learner = Sys.ActorOf(LearnerActor.Props(context, Device.CPU, coordinator, mediator), "learner-a");
         var played = PlayOneBatch(context);
         learner.Tell(played, TestActor);
         var ack = ExpectMsg<EpisodesAccepted>(TimeSpan.FromSeconds(30));
@@ -81,7 +82,7 @@ public class RoleProtocolTests() : TestKit(AkkaTestConfig.Local)
         Watch(learner);
         Sys.Stop(learner);
         ExpectTerminated(learner);
-        var again = Sys.ActorOf(LearnerActor.Props(context, coordinator, mediator), "learner-b");
+        var again = Sys.ActorOf(LearnerActor.Props(context, Device.CPU, coordinator, mediator), "learner-b");
         again.Tell(PlayOneBatch(context, "n/gen-0#2"), TestActor);
         ExpectMsg<EpisodesAccepted>(TimeSpan.FromSeconds(30));
         Assert.Equal(2, coordinator.ExpectMsg<PolicyPublished>(TimeSpan.FromSeconds(30)).Version); // continues from v1
@@ -139,7 +140,7 @@ public class RoleProtocolTests() : TestKit(AkkaTestConfig.Local)
         var coordinator = CreateTestProbe();
         var mediator = CreateTestProbe();
         var tune = new FineTuneOptions { Steps = 2, LearningRate = 1e-3, Seed = 1, Fidelity = Fidelity.Pbe };
-        var tuner = Sys.ActorOf(FineTunerActor.Props(o.RewardModel.Weights, tune, store, coordinator, mediator));
+        var tuner = Sys.ActorOf(FineTunerActor.Props(o.RewardModel.Weights, tune, Device.CPU, store, coordinator, mediator));
         coordinator.ExpectMsg<CatchUp>();
         var line = Crystals.Io.Mp20JsonWriter.ToJsonLine(Crystals.Structure.FromSpecies(Crystals.Lattice.Cubic(6.29),
             [Crystals.Element.FromSymbol("K"), Crystals.Element.FromSymbol("Cl")], [new Crystals.Vec3(0, 0, 0), new Crystals.Vec3(0.5, 0.5, 0.5)], "kcl"), 0, "kcl");
