@@ -75,7 +75,8 @@ public sealed record CampaignOptions
     public DftOptions Dft { get; init; } = new();
     public OfflineOptions OfflineCql { get; init; } = new();
 
-    /// <summary>A policy checkpoint to start from (Exp. 4: the Exp. 1 policy); null = random initialisation.</summary>
+    /// <summary>A policy to start from: an online policy file (Exp. 4: the Exp. 1 policy), or a gap-conditioned offline CQL/BC
+    /// checkpoint or training folder (an offline start); null = random initialisation.</summary>
     public string? InitialPolicy { get; init; }
 
     [JsonIgnore] public string? SourcePath { get; init; }
@@ -170,7 +171,7 @@ public sealed record CampaignOptions
         Check(File.Exists(Skeleton.Data), "skeleton.data", $"'{Skeleton.Data}' does not exist");
         Check(File.Exists(RewardModel.Weights), "reward_model.weights", $"'{RewardModel.Weights}' does not exist");
         Check(!Relax.Enabled || File.Exists(Relax.Weights), "relax.weights", $"'{Relax.Weights}' does not exist");
-        Check(InitialPolicy is null || File.Exists(InitialPolicy), "initial_policy", $"'{InitialPolicy}' does not exist");
+        Check(InitialPolicy is null || File.Exists(InitialPolicy) || Directory.Exists(InitialPolicy), "initial_policy", $"'{InitialPolicy}' does not exist");
         Check(!OfflineCql.Enabled || (OfflineCql.Data is { } d && File.Exists(d)), "offline_cql.data", $"'{OfflineCql.Data}' does not exist");
     }
 

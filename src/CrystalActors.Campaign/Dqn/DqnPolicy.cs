@@ -82,9 +82,26 @@ public sealed class DqnPolicy : IDisposable
     /// <summary>A 1-D tensor of <paramref name="values"/> on <see cref="Device"/> (caller's scope).</summary>
     internal Tensor OnDevice<T>(T[] values) where T : unmanaged => Tensor.From<T>(values, new long[] { values.Length }, Device);
 
-    /// <summary>Loads published weights; the version is read from the file's metadata.</summary>
+    /// <summary>
+    /// Loads published weights (the version is read from the file's metadata), or the online network of an offline
+    /// checkpoint — a file, or a training output folder's latest — as the start of an online campaign (Exp. 4 with an
+    /// offline start). The offline network must be gap-conditioned: the online Q-network always reads the target gap.
+    /// </summary>
     public void Load(string path)
     {
+        if (Directory.Exists(path) || OfflineTrainer.IsCheckpoint(path))
+        {
+            var (offline, options, file) = OfflineTrainer.LoadPolicy(path);
+            using (offline)
+            {
+                if (!options.Conditioned)
+                    throw new InvalidDataException($"{file}: an unconditioned offline checkpoint ({options.Algorithm}) cannot start the online " +
+                                                   "DQN, whose Q-network reads the target gap; train a conditioned one (offline train without --no-condition)");
+                Network.CopyFrom(offline);
+            }
+            Version = 0;
+            return;
+        }
         var meta = SafeTensors.LoadInto(path, Network);
         Version = meta.TryGetValue("version", out var v) && long.TryParse(v, out var n) ? n : Version;
     }

@@ -287,6 +287,14 @@ public sealed class OfflineTrainer : IDisposable
         _rng.State = unchecked((ulong)file["rng_state"].ToArray<long>()[0]);
     }
 
+    /// <summary>True when <paramref name="path"/> is a safetensors file written by <see cref="SaveCheckpoint"/>.</summary>
+    public static bool IsCheckpoint(string path)
+    {
+        if (!File.Exists(path)) return false;
+        using var file = SafeTensors.Load(path);
+        return file.Metadata.TryGetValue("format", out var f) && f == CheckpointFormat;
+    }
+
     internal static void CheckFormat(SafeTensorFile file, string path)
     {
         if (!file.Metadata.TryGetValue("format", out var f) || f != CheckpointFormat)
