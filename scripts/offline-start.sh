@@ -20,7 +20,7 @@ if [[ ! -d $out/cql/checkpoints ]]; then
   "$CLI" offline train --data "$shared/data/mp20/mp20_val.jsonl.gz" --steps "$steps" --batch 256 --lr 1e-3 --p-hat 1.12 \
     --seed 0 --threads 1 --out "$out/cql" > "$out/cql.train.log" 2>&1
 fi
-printf 'start\tseed\tsteps_to_90pct_of_optimum\tbest_greedy_reward\toptimum_reward\n' > "$out/summary.tsv"
+printf 'start\tseed\tsteps_to_90pct_of_optimum\tbest_mean_reward\toptimum_reward\n' > "$out/summary.tsv"
 for seed in "${seeds[@]}"; do
   for start in offline random; do
     name=$start-seed$seed

@@ -125,6 +125,7 @@ public static class CampaignRunner
         var coordinator = node.Singleton("campaign", "coordinator");
         var learner = node.Singleton("learner", "learner");
         var fineTuner = node.Singleton("fine-tuner", "fine-tuner");
+        var offlineCql = options.OfflineCql.Enabled ? node.Singleton("offline-cql", "offline-cql") : ActorRefs.Nobody;
         var mediator = node.Mediator;
         var store = new ContentStore(Path.Combine(RunDirectory(options), "state", "content"));
         var devices = RoleDevices.Resolve(options, node.HasRole);
@@ -132,7 +133,7 @@ public static class CampaignRunner
 
         var farmOptions = new FarmOptions { Lease = TimeSpan.FromSeconds(options.Dft.LeaseSeconds), MaxAttempts = options.Dft.MaxAttempts };
         node.StartSingleton("dft-farm", DftFarmActor.Props(farmOptions), "coordinator");
-        node.StartSingleton("campaign", CampaignCoordinatorActor.Props(options, RunDirectory(options), new CoordinatorPeers(farm, learner, fineTuner, mediator)), "coordinator");
+        node.StartSingleton("campaign", CampaignCoordinatorActor.Props(options, RunDirectory(options), new CoordinatorPeers(farm, learner, fineTuner, mediator, offlineCql)), "coordinator");
         var needsTasks = node.HasRole("learner") || node.HasRole("rollout");
         var context = needsTasks ? CampaignContext.Create(options) : null;
         if (context is not null) node.StartSingleton("learner", LearnerActor.Props(context, devices.Learner, coordinator, mediator), "learner");

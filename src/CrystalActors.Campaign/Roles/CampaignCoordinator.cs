@@ -25,6 +25,8 @@ public abstract record CoordinatorEffect;
 public sealed record SubmitToFarm(SubmitJob Job) : CoordinatorEffect;
 public sealed record SendToLearner(IWireMessage Message) : CoordinatorEffect;
 public sealed record SendToFineTuner(DftSample Sample) : CoordinatorEffect;
+/// <summary>A DFT-labelled design for the offline CQL learner's data (when offline_cql is enabled).</summary>
+public sealed record SendToOfflineLearner(DftSample Sample) : CoordinatorEffect;
 /// <summary>Tell every generator (topic "campaign") to stop.</summary>
 public sealed record BroadcastStop : CoordinatorEffect;
 /// <summary>Ask the generator that sent the current batch to evaluate the greedy policy.</summary>
@@ -143,6 +145,9 @@ public static class CampaignCoordinator
                 pending++;
                 fx.Add(new SendToFineTuner(new DftSample(request.JobId, request.StructureJson, finished.GapEv!.Value)));
             }
+            // The offline learner gets the design as DFT labelled it: a trajectory of the campaign's skeleton with a true reward.
+            if (finished.Success && o.OfflineCql.Enabled)
+                fx.Add(new SendToOfflineLearner(new DftSample(request.JobId, request.StructureJson, finished.GapEv!.Value)));
         }
         return new(s with { Campaign = c, PendingFineTunes = pending }, events, fx);
     }

@@ -9,7 +9,8 @@ using CrystalActors.Runtime.Messages;
 namespace CrystalActors.Campaign.Roles;
 
 /// <summary>Where the coordinator sends things: proxies of the other singletons and the pub-sub mediator.</summary>
-public sealed record CoordinatorPeers(IActorRef Farm, IActorRef Learner, IActorRef FineTuner, IActorRef Mediator);
+/// <param name="OfflineCql">The offline CQL singleton's proxy, or <see cref="ActorRefs.Nobody"/> when offline_cql is off.</param>
+public sealed record CoordinatorPeers(IActorRef Farm, IActorRef Learner, IActorRef FineTuner, IActorRef Mediator, IActorRef OfflineCql);
 
 /// <summary>
 /// The campaign coordinator, a persistent cluster singleton: journals every episode, DFT request and result and
@@ -127,6 +128,7 @@ public sealed class CampaignCoordinatorActor : ReceivePersistentActor, IWithTime
             case SubmitToFarm s: _peers.Farm.Tell(s.Job); break;
             case SendToLearner l: _peers.Learner.Tell(l.Message); break;
             case SendToFineTuner f: _peers.FineTuner.Tell(f.Sample); break;
+            case SendToOfflineLearner s: _peers.OfflineCql.Tell(s.Sample); break;
             case BroadcastStop: _peers.Mediator.Tell(new Publish(Topic, StopGenerating.Instance)); break;
             case RequestGreedyEvaluation g: sender.Tell(g.Request); break;
             case KeepBestPolicy k when _policyFiles.TryGetValue(k.Version, out var file) && File.Exists(file):

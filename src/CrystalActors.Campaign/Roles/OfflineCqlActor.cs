@@ -1,6 +1,9 @@
 using Akka.Actor;
 using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
+using System.Text.Json;
+using CrystalActors.Campaign.Design;
+using CrystalActors.Crystals.Io;
 using CrystalActors.Learning.Offline;
 using CrystalActors.Runtime.Persistence;
 using CrystalActors.Torch;
@@ -11,6 +14,10 @@ namespace CrystalActors.Campaign.Roles;
 /// The offline CQL learner running alongside the online loop, a cluster singleton: trains on the MP-20 trajectory
 /// dataset in short chunks run off the mailbox (so it stays responsive and shares the cores fairly), resumes from
 /// its latest checkpoint after a restart, and registers each checkpoint with the campaign like any other model version.
+/// The campaign's successful DFT results arrive as <see cref="DftSample"/>s and join its data as DFT-labelled
+/// trajectories (kept in offline-cql/online-dft.jsonl, read back after a restart). Every trajectory, MP-20 or DFT, is
+/// rewarded as the campaign rewards its designs (<see cref="OnlineReward.Terminal"/>, conditioned on its target gap),
+/// so the two kinds of data share one reward scale.
 /// </summary>
 public sealed class OfflineCqlActor : ReceiveActor, IWithTimers
 {
@@ -23,10 +30,14 @@ public sealed class OfflineCqlActor : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private OfflineTrainer? _trainer;
     private bool _stopped;
+    private readonly HashSet<string> _dftJobs = new(StringComparer.Ordinal);
+    private readonly List<DftSample> _pendingDft = new();
+    private int _dftAdded;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
     private string CheckpointDir => Path.Combine(_runDirectory, "offline-cql", "checkpoints");
+    private string DftDataFile => Path.Combine(_runDirectory, "offline-cql", "online-dft.jsonl");
 
     public static Props Props(CampaignOptions options, Device device, string runDirectory, ContentStore store, IActorRef coordinator, IActorRef mediator) =>
         Akka.Actor.Props.Create(() => new OfflineCqlActor(options, device, runDirectory, store, coordinator, mediator));
@@ -41,9 +52,19 @@ public sealed class OfflineCqlActor : ReceiveActor, IWithTimers
         _mediator = mediator;
         Receive<StopGenerating>(_ => _stopped = true);
         Receive<SubscribeAck>(_ => { });
+        Receive<DftSample>(s =>
+        {
+            if (!_dftJobs.Add(s.JobId)) return;
+            // On disk before it is used, so a restarted learner trains on it again.
+            Directory.CreateDirectory(Path.GetDirectoryName(DftDataFile)!);
+            File.AppendAllText(DftDataFile, JsonSerializer.Serialize(s) + "\n");
+            _pendingDft.Add(s);
+        });
+        Receive<GetOfflineData>(_ => Sender.Tell(new OfflineData(_trainer!.Data.CrystalCount, _trainer.Data.TransitionCount, _dftAdded)));
         Receive<TrainChunk>(_ =>
         {
             if (_stopped) return;
+            AddPendingDft(); // between chunks: the trainer is idle
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
             var trainer = _trainer!;
             Task.Run(async () =>
@@ -78,7 +99,19 @@ public sealed class OfflineCqlActor : ReceiveActor, IWithTimers
         {
             Algorithm = OfflineAlgorithm.Cql, Conditioned = true, CqlWeight = o.CqlWeight, BatchSize = o.BatchSize,
             Steps = long.MaxValue, CheckpointEvery = o.CheckpointEvery, Seed = _options.Seed,
-        }, _device);
+            Reward = new RewardOptions { TargetBandGap = _options.TargetGapEv },
+        }, _device, CampaignRewards(data));
+        if (File.Exists(DftDataFile))
+        {
+            foreach (var line in File.ReadLines(DftDataFile))
+            {
+                DftSample? s = null;
+                try { s = JsonSerializer.Deserialize<DftSample>(line); }
+                catch (JsonException e) { _log.Warning("Offline CQL: skipping an unreadable line of {0}: {1}", DftDataFile, e.Message); }
+                if (s is not null && _dftJobs.Add(s.JobId)) _pendingDft.Add(s);
+            }
+            AddPendingDft();
+        }
         if (OfflineTrainer.LatestCheckpoint(CheckpointDir) is { } latest)
         {
             _trainer.LoadCheckpoint(latest);
@@ -91,6 +124,30 @@ public sealed class OfflineCqlActor : ReceiveActor, IWithTimers
 
     protected override void PostStop() => _trainer?.Dispose();
 
+    /// <summary>The campaign's terminal reward of each crystal of <paramref name="data"/> at its band gap.</summary>
+    private float[] CampaignRewards(TrajectoryDataset data) =>
+        Enumerable.Range(0, data.CrystalCount).Select(c => (float)OnlineReward.Terminal(data.Actions(c).ToArray().Distinct().Count(),
+            data.BandGap[c], dftFailed: false, _options.TargetGapEv, _options.RewardBeta)).ToArray();
+
+    private void AddPendingDft()
+    {
+        if (_pendingDft.Count == 0) return;
+        var crystals = new List<(string, Crystals.Structure, double)>();
+        foreach (var s in _pendingDft)
+        {
+            try { crystals.Add((s.JobId, Mp20JsonlReader.ParseLine(s.StructureJson, s.JobId).Structure!, s.GapEv)); }
+            catch (Exception e) when (e is CrystalFormatException or JsonException) { _log.Warning("Offline CQL: design {0} not added: {1}", s.JobId, e.Message); }
+        }
+        _pendingDft.Clear();
+        var skipped = new List<TrajectoryDataset.Skipped>();
+        var more = TrajectoryDataset.BuildDftLabelled(crystals, skipped: skipped);
+        foreach (var k in skipped) _log.Warning("Offline CQL: design {0} not added: {1}", k.MaterialId, k.Reason);
+        _trainer!.AddTrajectories(more, CampaignRewards(more));
+        _dftAdded += more.CrystalCount;
+        _log.Info("Offline CQL: {0} DFT-labelled design(s) added; {1} crystals, {2} transitions", more.CrystalCount,
+            _trainer.Data.CrystalCount, _trainer.Data.TransitionCount);
+    }
+
     private async Task<CheckpointWritten> CheckpointAsync(OfflineTrainer trainer, LossTerms terms)
     {
         Directory.CreateDirectory(CheckpointDir);
@@ -102,6 +159,10 @@ public sealed class OfflineCqlActor : ReceiveActor, IWithTimers
             trainer.Step, terms.Total, terms.Conservative, terms.TemporalDifference, terms.MeanQ);
         return new CheckpointWritten("offline-cql", trainer.Step, stored.Path, stored.Sha256);
     }
+
+    /// <summary>Asks for the size of the data trained on; answered with <see cref="OfflineData"/>.</summary>
+    public sealed record GetOfflineData : INoSerializationVerificationNeeded { public static readonly GetOfflineData Instance = new(); }
+    public sealed record OfflineData(int Crystals, int Transitions, int DftLabelled) : INoSerializationVerificationNeeded;
 
     private sealed record TrainChunk : INoSerializationVerificationNeeded { public static readonly TrainChunk Instance = new(); }
     private sealed record ChunkDone(CheckpointWritten? Checkpoint, TimeSpan Took) : INoSerializationVerificationNeeded;

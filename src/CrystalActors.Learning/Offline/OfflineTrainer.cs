@@ -91,8 +91,9 @@ public readonly record struct TrainingProgress(long Step, long TotalSteps, doubl
 public sealed class OfflineTrainer : IDisposable
 {
     public const string CheckpointFormat = "crystal-actors-offline-1";
-    private readonly TrajectoryDataset _data;
-    private readonly TransitionBatchBuilder _batches;
+    private TrajectoryDataset _data;
+    private TransitionBatchBuilder _batches;
+    private float[] _terminalRewards;
     private readonly SplitMix64 _rng;
     private readonly Adam _adam;
     private readonly int[] _indices;
@@ -104,7 +105,9 @@ public sealed class OfflineTrainer : IDisposable
     public long Step { get; private set; }
     public Device Device { get; }
 
-    public OfflineTrainer(TrajectoryDataset data, OfflineTrainOptions options, Device? device = null)
+    /// <param name="terminalRewards">Each crystal's terminal reward; null = <see cref="OfflineTrainOptions.Reward"/> of its
+    /// MP-20 labels (a campaign's offline role passes the campaign's own reward instead).</param>
+    public OfflineTrainer(TrajectoryDataset data, OfflineTrainOptions options, Device? device = null, float[]? terminalRewards = null)
     {
         options.Validate();
         if (data.TransitionCount == 0) throw new ArgumentException("the trajectory dataset has no transitions", nameof(data));
@@ -122,9 +125,26 @@ public sealed class OfflineTrainer : IDisposable
         }
         _adam = new Adam(Online.Parameters(), options.LearningRate);
         _rng = new SplitMix64(options.Seed * 0x9E3779B97F4A7C15UL + 1);
-        _batches = new TransitionBatchBuilder(data, options.Conditioned, options.Reward.TargetBandGap,
-            TransitionBatchBuilder.TerminalRewards(data, options.Reward), Device);
+        _terminalRewards = terminalRewards ?? TransitionBatchBuilder.TerminalRewards(data, options.Reward);
+        _batches = new TransitionBatchBuilder(data, options.Conditioned, options.Reward.TargetBandGap, _terminalRewards, Device);
         _indices = new int[options.BatchSize];
+    }
+
+    /// <summary>The crystals trained on (grows with <see cref="AddTrajectories"/>).</summary>
+    public TrajectoryDataset Data => _data;
+
+    /// <summary>
+    /// Adds trajectories with their terminal rewards (e.g. a campaign's DFT-labelled designs under the campaign's own
+    /// reward); later minibatches sample uniformly over all transitions. Not thread-safe: call between steps.
+    /// </summary>
+    public void AddTrajectories(TrajectoryDataset more, float[] terminalRewards)
+    {
+        if (terminalRewards.Length != more.CrystalCount)
+            throw new ArgumentException($"{terminalRewards.Length} rewards for {more.CrystalCount} crystals", nameof(terminalRewards));
+        if (more.CrystalCount == 0) return;
+        _data = _data.Concat(more);
+        _terminalRewards = [.. _terminalRewards, .. terminalRewards];
+        _batches = new TransitionBatchBuilder(_data, Options.Conditioned, Options.Reward.TargetBandGap, _terminalRewards, Device);
     }
 
     /// <summary>One gradient step; returns its loss terms.</summary>

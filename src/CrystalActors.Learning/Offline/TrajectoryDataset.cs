@@ -204,6 +204,21 @@ public sealed class TrajectoryDataset
         return ds;
     }
 
+    /// <summary>
+    /// Trajectories of designs that DFT computed (a running campaign's results): each crystal filled in its own
+    /// breadth-first orders, labelled with its DFT band gap. No formation energy is known (NaN): the caller gives
+    /// their terminal rewards (<see cref="OfflineTrainer.AddTrajectories"/>). The space group is the design's own
+    /// (spglib, symprec 0.1, as MP-20's column).
+    /// </summary>
+    public static TrajectoryDataset BuildDftLabelled(IReadOnlyList<(string Id, Structure Structure, double GapEv)> crystals,
+        int maxOrders = Skeleton.DefaultOrderCount, List<Skipped>? skipped = null) =>
+        Build(crystals.Select((c, i) => new Mp20Record
+        {
+            Index = i, MaterialId = c.Id, Lattice = c.Structure.Lattice, Species = c.Structure.Species, Structure = c.Structure,
+            BandGap = c.GapEv, FormationEnergyPerAtom = double.NaN,
+            SpacegroupNumber = Crystals.Symmetry.SpaceGroupAnalyzer.GetSpaceGroupNumber(c.Structure),
+        }).ToList(), maxOrders, skipped);
+
     private static (Skeleton?, string?) TrySkeleton(Mp20Record r)
     {
         if (r.Structure is null) return (null, "no fractional coordinates");
@@ -223,37 +238,44 @@ public sealed class TrajectoryDataset
     }
 
     /// <summary>A dataset of the crystals whose index satisfies <paramref name="keep"/>, in the same order.</summary>
-    public TrajectoryDataset Subset(Func<int, bool> keep)
+    public TrajectoryDataset Subset(Func<int, bool> keep) =>
+        Gather(Enumerable.Range(0, CrystalCount).Where(keep).Select(c => (this, c)).ToList());
+
+    /// <summary>This dataset's crystals followed by <paramref name="more"/>'s (e.g. DFT-labelled designs of a running campaign).</summary>
+    public TrajectoryDataset Concat(TrajectoryDataset more) =>
+        Gather(Enumerable.Range(0, CrystalCount).Select(c => (this, c)).Concat(Enumerable.Range(0, more.CrystalCount).Select(c => (more, c))).ToList());
+
+    /// <summary>A dataset of the given crystals of one or more datasets, in the order given.</summary>
+    private static TrajectoryDataset Gather(IReadOnlyList<(TrajectoryDataset D, int C)> pick)
     {
-        var pick = Enumerable.Range(0, CrystalCount).Where(keep).ToArray();
         var siteOffset = new List<int> { 0 };
         var edgeOffset = new List<int> { 0 };
         var orderOffset = new List<int>();
         var siteAction = new List<byte>(); var frac = new List<double>();
         var es = new List<byte>(); var ed = new List<byte>(); var dist = new List<float>();
         var orders = new List<byte>();
-        foreach (int c in pick)
+        foreach (var (d, c) in pick)
         {
-            int n = NumSites(c);
-            siteAction.AddRange(Actions(c).ToArray());
-            frac.AddRange(FracCoords.AsSpan(3 * SiteOffset[c], 3 * n).ToArray());
+            int n = d.NumSites(c);
+            siteAction.AddRange(d.Actions(c).ToArray());
+            frac.AddRange(d.FracCoords.AsSpan(3 * d.SiteOffset[c], 3 * n).ToArray());
             siteOffset.Add(siteAction.Count);
-            es.AddRange(EdgeSrc.AsSpan(EdgeOffset[c], NumEdges(c)).ToArray());
-            ed.AddRange(EdgeDst.AsSpan(EdgeOffset[c], NumEdges(c)).ToArray());
-            dist.AddRange(EdgeDistance.AsSpan(EdgeOffset[c], NumEdges(c)).ToArray());
+            es.AddRange(d.EdgeSrc.AsSpan(d.EdgeOffset[c], d.NumEdges(c)).ToArray());
+            ed.AddRange(d.EdgeDst.AsSpan(d.EdgeOffset[c], d.NumEdges(c)).ToArray());
+            dist.AddRange(d.EdgeDistance.AsSpan(d.EdgeOffset[c], d.NumEdges(c)).ToArray());
             edgeOffset.Add(es.Count);
             orderOffset.Add(orders.Count);
-            orders.AddRange(Orders.AsSpan(OrderOffset[c], OrderCount[c] * n).ToArray());
+            orders.AddRange(d.Orders.AsSpan(d.OrderOffset[c], d.OrderCount[c] * n).ToArray());
         }
         var ds = new TrajectoryDataset
         {
-            Ids = pick.Select(c => Ids[c]).ToArray(), SiteOffset = siteOffset.ToArray(), SiteAction = siteAction.ToArray(), FracCoords = frac.ToArray(),
+            Ids = pick.Select(p => p.D.Ids[p.C]).ToArray(), SiteOffset = siteOffset.ToArray(), SiteAction = siteAction.ToArray(), FracCoords = frac.ToArray(),
             EdgeOffset = edgeOffset.ToArray(), EdgeSrc = es.ToArray(), EdgeDst = ed.ToArray(), EdgeDistance = dist.ToArray(),
-            LatticeRows = pick.SelectMany(c => LatticeRows.AsSpan(9 * c, 9).ToArray()).ToArray(),
-            Globals = pick.SelectMany(c => Globals.AsSpan(GlobalCount * c, GlobalCount).ToArray()).ToArray(),
-            BandGap = pick.Select(c => BandGap[c]).ToArray(), FormationEnergyPerAtom = pick.Select(c => FormationEnergyPerAtom[c]).ToArray(),
-            TotalEnergy = pick.Select(c => TotalEnergy[c]).ToArray(), OrderOffset = orderOffset.ToArray(),
-            OrderCount = pick.Select(c => OrderCount[c]).ToArray(), Orders = orders.ToArray(),
+            LatticeRows = pick.SelectMany(p => p.D.LatticeRows.AsSpan(9 * p.C, 9).ToArray()).ToArray(),
+            Globals = pick.SelectMany(p => p.D.Globals.AsSpan(GlobalCount * p.C, GlobalCount).ToArray()).ToArray(),
+            BandGap = pick.Select(p => p.D.BandGap[p.C]).ToArray(), FormationEnergyPerAtom = pick.Select(p => p.D.FormationEnergyPerAtom[p.C]).ToArray(),
+            TotalEnergy = pick.Select(p => p.D.TotalEnergy[p.C]).ToArray(), OrderOffset = orderOffset.ToArray(),
+            OrderCount = pick.Select(p => p.D.OrderCount[p.C]).ToArray(), Orders = orders.ToArray(),
         };
         ds.Derive();
         return ds;

@@ -88,10 +88,25 @@ public class CampaignCoordinatorTests
         Assert.Equal(Math.Exp(-(1.5 - 1.12) * (1.5 - 1.12)), reward.Reward, 12);
         Assert.Equal(1.5, Assert.Single(d.Effects.OfType<SendToFineTuner>()).Sample.GapEv);
         Assert.Equal(1, d.State.PendingFineTunes);
+        Assert.Empty(d.Effects.OfType<SendToOfflineLearner>()); // offline_cql is off
         // The farm answers again (the next reconcile): nothing more happens.
         var again = Handle(d.State, new FarmReported(status));
         Assert.Empty(again.Events);
         Assert.Empty(again.Effects);
+    }
+
+    [Fact]
+    public void FarmResult_WithOfflineCql_GoesToTheOfflineLearnerAsADftLabelledDesign()
+    {
+        var withOffline = Options with { OfflineCql = new OfflineOptions { Enabled = true } };
+        var s = CampaignCoordinator.Handle(CoordinatorState.Initial, new EpisodesArrived(Batch("g#1", 1, 4)), withOffline).State;
+        var request = Assert.Single(s.Campaign.InFlight.Values);
+        var status = new JobsStatus([new JobStatus(request.JobId, JobStates.Completed, null, Result(2.25), null, 12.0, 1)]);
+        var sample = Assert.Single(CampaignCoordinator.Handle(s, new FarmReported(status), withOffline).Effects.OfType<SendToOfflineLearner>()).Sample;
+        Assert.Equal((request.JobId, request.StructureJson, 2.25), (sample.JobId, sample.StructureJson, sample.GapEv));
+        // A failed job teaches the offline learner nothing it can label.
+        var failed = new JobsStatus([new JobStatus(request.JobId, JobStates.Failed, null, null, "scf did not converge", 12.0, 5)]);
+        Assert.Empty(CampaignCoordinator.Handle(s, new FarmReported(failed), withOffline).Effects.OfType<SendToOfflineLearner>());
     }
 
     [Fact]

@@ -97,7 +97,7 @@ public class RoleProtocolTests() : TestKit(AkkaTestConfig.Local)
         var learner = CreateTestProbe();
         var tuner = CreateTestProbe();
         var mediator = CreateTestProbe();
-        var peers = new CoordinatorPeers(farm, learner, tuner, mediator);
+        var peers = new CoordinatorPeers(farm, learner, tuner, mediator, ActorRefs.Nobody);
         var run = Path.Combine(root, "proto");
         var coordinator = Sys.ActorOf(CampaignCoordinatorActor.Props(o, run, peers), "coord-a");
         var context = CampaignContext.Create(o);
@@ -158,5 +158,44 @@ public class RoleProtocolTests() : TestKit(AkkaTestConfig.Local)
         using var policy = new Dqn.DqnPolicy(c.Skeletons, c.Tasks[0].VocabularyActions, c.Options.TargetGapEv);
         var played = Dqn.EpisodeRunner.Play(policy, c.Tasks, new int[8], new int[8], 1.0, new Random(3)).Select(EpisodeRecord.From).ToList();
         return new EpisodesPlayed(generator, 1, played, Enumerable.Repeat(0.5, 8).ToArray(), Enumerable.Repeat<double?>(1.0, 8).ToArray(), 0, 1.0, 0);
+    }
+
+    [Fact]
+    public void OfflineCql_AddsEachDftLabelledDesignOnce_AndKeepsItAcrossARestart()
+    {
+        var root = TempRoot();
+        // A small MP-20 pool: the first 60 val crystals (its train-part non-metals are the offline data).
+        var pool = Path.Combine(root, "pool.jsonl");
+        using (var reader = Crystals.Io.DataFile.OpenText(SharedData.File("data", "mp20", "mp20_val.jsonl.gz")))
+            File.WriteAllLines(pool, Enumerable.Range(0, 60).Select(_ => reader.ReadLine()!));
+        var o = Options(root) with { OfflineCql = new OfflineOptions { Enabled = true, Data = pool, BatchSize = 8, CheckpointEvery = 100_000 } };
+        var store = new ContentStore(Path.Combine(root, "content"));
+        var run = Path.Combine(root, "proto");
+        var kcl = Crystals.Io.Mp20JsonlReader.Read(SharedData.File("data", "mp20", "mp20_val.jsonl.gz"))
+            .First(r => r.MaterialId == "mp-23289").Structure!;
+        var design = Crystals.Io.Mp20JsonWriter.ToJsonLine(kcl, 0, "proto-e8");
+
+        var offline = Sys.ActorOf(OfflineCqlActor.Props(o, Device.CPU, run, store, CreateTestProbe(), CreateTestProbe()), "offline-a");
+        var before = offline.Ask<OfflineCqlActor.OfflineData>(OfflineCqlActor.GetOfflineData.Instance, TimeSpan.FromSeconds(30)).Result;
+        Assert.True(before.Crystals > 0);
+        Assert.Equal(0, before.DftLabelled);
+        offline.Tell(new DftSample("proto-e8", design, 1.5));
+        offline.Tell(new DftSample("proto-e8", design, 1.5)); // the same job again
+        AwaitAssert(() =>
+        {
+            var now = offline.Ask<OfflineCqlActor.OfflineData>(OfflineCqlActor.GetOfflineData.Instance, TimeSpan.FromSeconds(5)).Result;
+            Assert.Equal((1, before.Crystals + 1), (now.DftLabelled, now.Crystals));
+            // KCl's 2-site cell, filled in each of its breadth-first orders: whole episodes of 2 transitions.
+            Assert.Equal(0, (now.Transitions - before.Transitions) % 2);
+            Assert.True(now.Transitions > before.Transitions);
+        }, TimeSpan.FromSeconds(30));
+
+        Watch(offline);
+        Sys.Stop(offline);
+        ExpectTerminated(offline);
+        var again = Sys.ActorOf(OfflineCqlActor.Props(o, Device.CPU, run, store, CreateTestProbe(), CreateTestProbe()), "offline-b");
+        var resumed = again.Ask<OfflineCqlActor.OfflineData>(OfflineCqlActor.GetOfflineData.Instance, TimeSpan.FromSeconds(30)).Result;
+        Assert.Equal((1, before.Crystals + 1), (resumed.DftLabelled, resumed.Crystals));
+        again.Tell(StopGenerating.Instance);
     }
 }

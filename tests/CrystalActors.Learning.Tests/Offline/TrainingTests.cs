@@ -45,6 +45,31 @@ public class TrainingTests
     }
 
     [Fact]
+    public void AddTrajectories_TrainsAsIfTheDataHadBeenThereFromTheStart()
+    {
+        var a = TrajectoryDataset.Synthetic(8, seed: 11);
+        var b = TrajectoryDataset.Synthetic(4, seed: 12);
+        float[] ra = Enumerable.Range(0, a.CrystalCount).Select(i => 0.1f * i).ToArray();
+        float[] rb = Enumerable.Range(0, b.CrystalCount).Select(i => -0.5f + i).ToArray();
+        var options = new OfflineTrainOptions { BatchSize = 16, Steps = 3, Seed = 3, ParallelShards = false };
+        Dictionary<string, float[]> grown, whole;
+        using (var t = new OfflineTrainer(a, options, terminalRewards: ra))
+        {
+            t.AddTrajectories(b, rb);
+            Assert.Equal(a.TransitionCount + b.TransitionCount, t.Data.TransitionCount);
+            for (int i = 0; i < 3; i++) t.TrainStep();
+            grown = Snapshot(t);
+            Assert.Throws<ArgumentException>(() => t.AddTrajectories(b, ra));
+        }
+        using (var t = new OfflineTrainer(a.Concat(b), options, terminalRewards: [.. ra, .. rb]))
+        {
+            for (int i = 0; i < 3; i++) t.TrainStep();
+            whole = Snapshot(t);
+        }
+        foreach (var (k, v) in whole) Assert.True(v.SequenceEqual(grown[k]), $"{k} differs");
+    }
+
+    [Fact]
     public void ParallelShards_GiveTheSameWeightsAsSequentialShards()
     {
         var ds = TrajectoryDataset.Synthetic(12, seed: 10);

@@ -128,6 +128,36 @@ public class TrajectoryDatasetTests
     }
 
     [Fact]
+    public void Concat_OfTwoParts_RebuildsTheWhole()
+    {
+        var ds = TrajectoryDataset.Build(new[] { RockSalt() }.Concat(TestData.Mp20Records(4, r => r.NumAtoms <= 20)).ToList());
+        var whole = ds.Subset(c => c < 2).Concat(ds.Subset(c => c >= 2));
+        Assert.Equal(ds.Ids, whole.Ids);
+        Assert.Equal(ds.SiteAction, whole.SiteAction);
+        Assert.Equal(ds.EdgeSrc, whole.EdgeSrc);
+        Assert.Equal(ds.EdgeDistance, whole.EdgeDistance);
+        Assert.Equal(ds.Orders, whole.Orders);
+        Assert.Equal(ds.Globals, whole.Globals);
+        Assert.Equal(ds.LatticeRows, whole.LatticeRows);
+        Assert.Equal(ds.BandGap, whole.BandGap);
+        Assert.Equal(ds.TransitionCount, whole.TransitionCount);
+        Assert.Equal(ds.EpisodeOrderStart, whole.EpisodeOrderStart);
+    }
+
+    [Fact]
+    public void BuildDftLabelled_IsTheDesignWithItsDftGap_AndItsOwnSpaceGroup()
+    {
+        var rockSalt = RockSalt().Structure!;
+        var ds = TrajectoryDataset.BuildDftLabelled([("run-e7", rockSalt, 2.5)]);
+        Assert.Equal(["run-e7"], ds.Ids);
+        Assert.Equal(2.5f, ds.BandGap[0]);
+        Assert.True(float.IsNaN(ds.FormationEnergyPerAtom[0])); // unknown: the caller rewards it
+        Assert.Equal(rockSalt.Species, ds.TrueSpecies(0));
+        Assert.Equal(225f, ds.Globals[TrajectoryDataset.GlobalCount - 1]); // Fm-3m, found by spglib
+        Assert.Equal(2 * ds.OrderCount[0], ds.TransitionCount);
+    }
+
+    [Fact]
     public void Split_IsFixedByMaterialId_AndHoldsOutAboutAFifth()
     {
         var ids = Enumerable.Range(0, 5000).Select(i => $"mp-{i}").ToArray();
