@@ -168,6 +168,8 @@ public sealed record CampaignOptions
         Check(Dft.MpiRanks >= 1 && Dft.OmpThreads >= 1, "dft", "mpi_ranks and omp_threads must be >= 1");
         Check(Dft.WallTimeMinutes > 0, "dft.wall_time_minutes", "must be > 0");
         Check(RewardModel.FinetuneSteps >= 0 && RewardModel.FinetuneLr > 0, "reward_model", "finetune_steps >= 0 and finetune_lr > 0");
+        Check(RewardModelOptions.FinetunePairs.Contains(RewardModel.FinetunePair), "reward_model.finetune_pair",
+            $"'{RewardModel.FinetunePair}' is not one of {string.Join(", ", RewardModelOptions.FinetunePairs)}");
         Check(File.Exists(Skeleton.Data), "skeleton.data", $"'{Skeleton.Data}' does not exist");
         Check(File.Exists(RewardModel.Weights), "reward_model.weights", $"'{RewardModel.Weights}' does not exist");
         Check(!Relax.Enabled || File.Exists(Relax.Weights), "relax.weights", $"'{Relax.Weights}' does not exist");
@@ -228,6 +230,13 @@ public sealed record RewardModelOptions
     public double FinetuneLr { get; init; } = 0.001;
     /// <summary>Share of earlier DFT samples replayed in each fine-tuning batch (0 = the paper).</summary>
     public double ReplayRatio { get; init; } = 0.0;
+    /// <summary>
+    /// Which structure a DFT gap is paired with when fine-tuning: "designed" (default: the unrelaxed fill, which is what
+    /// the reward model scores during rollouts) or "relaxed" (the structure DFT computed after M3GNet + FIRE, the
+    /// physically consistent pair; the model then learns relaxed geometries but is asked about unrelaxed ones).
+    /// </summary>
+    public string FinetunePair { get; init; } = "designed";
+    public static readonly string[] FinetunePairs = ["designed", "relaxed"];
     /// <summary>Where this role group's networks run: "cpu", "cuda", "cuda:N" or "auto" (CUDA when the bridge's libtorch
     /// has it). Checked when the role starts on its node, so one config serves GPU and CPU nodes.</summary>
     public string Device { get; init; } = "auto";

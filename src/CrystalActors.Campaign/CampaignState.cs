@@ -14,9 +14,10 @@ public sealed record EpisodeCompleted(
     long Episode, string Generator, string Formula, double Reward, double? PredictedGapEv, long PolicyVersion,
     long RewardModelVersion, string StructureJson, int Steps = 0, long Batch = 0) : CampaignEvent;
 
-/// <summary>A designed crystal was sent to relaxation + DFT as job <paramref name="JobId"/>.</summary>
+/// <summary>A designed crystal was sent to relaxation + DFT as job <paramref name="JobId"/>;
+/// <paramref name="Reward"/> is the episode's reward under the reward model (absent in journals written before it was added).</summary>
 [MessageContract("campaign.event.dft-requested")]
-public sealed record DftRequested(string JobId, long Episode, string Formula, string StructureJson, double? PredictedGapEv) : CampaignEvent;
+public sealed record DftRequested(string JobId, long Episode, string Formula, string StructureJson, double? PredictedGapEv, double? Reward = null) : CampaignEvent;
 
 /// <summary>The DFT job ended: a gap, or a failure class; <paramref name="RelaxedStructureJson"/> is what DFT computed.</summary>
 [MessageContract("campaign.event.dft-finished")]
@@ -56,6 +57,8 @@ public sealed record CampaignState
     public double RewardSum { get; init; }
     public ImmutableList<double> RecentRewards { get; init; } = ImmutableList<double>.Empty;
     public ImmutableList<BestCrystal> Best { get; init; } = ImmutableList<BestCrystal>.Empty;
+    /// <summary>Every design whose DFT job has ended, in the order they ended (designs.csv).</summary>
+    public ImmutableList<DftDesign> Designs { get; init; } = ImmutableList<DftDesign>.Empty;
     public ImmutableList<GreedyEvaluated> Greedy { get; init; } = ImmutableList<GreedyEvaluated>.Empty;
     /// <summary>Last batch journaled per generator incarnation: a re-sent batch is not counted twice.</summary>
     public ImmutableDictionary<string, long> LastBatch { get; init; } = ImmutableDictionary<string, long>.Empty;
@@ -100,6 +103,7 @@ public sealed record CampaignState
             Best = f.Success
                 ? Best.Select(b => b.Episode == request.Episode ? b with { DftGapEv = f.GapEv } : b).ToImmutableList()
                 : Best,
+            Designs = Designs.Add(new DftDesign(request, f)),
         },
         ModelVersionRegistered m => this with { Models = Models.SetItem(m.Model, m) },
         GreedyEvaluated g => this with { Greedy = Greedy.Add(g) },
@@ -131,6 +135,9 @@ public sealed record CampaignState
 /// <summary>The coordinator's snapshot.</summary>
 [MessageContract("campaign.snapshot")]
 public sealed record CampaignSnapshot(CampaignState State) : IWireMessage;
+
+/// <summary>A design whose DFT job has ended: what was asked and what came back.</summary>
+public sealed record DftDesign(DftRequested Request, DftFinished Result);
 
 /// <summary>One of the best designs so far: reward-model gap, and the DFT gap once known.</summary>
 public sealed record BestCrystal(string Formula, double Reward, double? PredictedGapEv, double? DftGapEv, string StructureJson, long Episode);

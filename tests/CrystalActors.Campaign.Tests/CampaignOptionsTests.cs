@@ -75,6 +75,7 @@ public class CampaignOptionsTests
     [InlineData("""{ "dft": { "lease_seconds": 0 } }""", "dft.lease_seconds")]
     [InlineData("""{ "dft": { "runners": 0 } }""", "dft.runners")]
     [InlineData("""{ "dqn": { "device": "gpu" } }""", "dqn.device")]
+    [InlineData("""{ "reward_model": { "finetune_pair": "both" } }""", "reward_model.finetune_pair")]
     [InlineData("""{ "relax": { "device": "cuda:-1" } }""", "relax.device")]
     [InlineData("""{ "reward_model": { "device": "" } }""", "reward_model.device")]
     [InlineData("""{ "offline_cql": { "device": "cuda0" } }""", "offline_cql.device")]

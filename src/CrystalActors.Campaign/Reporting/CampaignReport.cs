@@ -55,7 +55,7 @@ public sealed record CampaignReport(
             var structure = Mp20JsonlReader.ParseLine(s.Best[i].StructureJson, "campaign journal").Structure!;
             CifWriter.WriteFile(structure, Best[i].CifPath);
         }
-        File.WriteAllText(Path.Combine(directory, "report.json"), JsonSerializer.Serialize(this, new JsonSerializerOptions { WriteIndented = true }));
+        AtomicFile.WriteAllText(Path.Combine(directory, "report.json"), JsonSerializer.Serialize(this, new JsonSerializerOptions { WriteIndented = true }));
     }
 
     /// <summary>A report.json written by <see cref="Write"/>; null when it is missing or unreadable.</summary>
@@ -154,8 +154,7 @@ public static class OptimumFile
     {
         Directory.CreateDirectory(runDirectory);
         var path = Path.Combine(runDirectory, FileName);
-        File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(result, Json));
-        File.Move(path + ".tmp", path, overwrite: true);
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(result, Json));
     }
 
     public static Design.OptimumResult? TryRead(string runDirectory)

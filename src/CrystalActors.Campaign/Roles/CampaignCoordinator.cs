@@ -107,7 +107,7 @@ public static class CampaignCoordinator
             events.Add(episode);
             if (toDft)
             {
-                var request = new DftRequested($"{o.Name}-e{n}", n, formula, json, batch.PredictedGapsEv[i]);
+                var request = new DftRequested($"{o.Name}-e{n}", n, formula, json, batch.PredictedGapsEv[i], batch.Rewards[i]);
                 c = c.Apply(request);
                 events.Add(request);
                 fx.Add(new SendToLearner(new EpisodeForDft(n, played)));
@@ -141,9 +141,10 @@ public static class CampaignCoordinator
             fx.Add(new SendToLearner(new DftReward(request.Episode, reward)));
             if (finished.Success && o.RewardModel.FinetuneSteps > 0)
             {
-                // The fine-tuning pair is the designed (unrelaxed) crystal and its DFT gap: the reward model scores unrelaxed designs.
+                // reward_model.finetune_pair: the designed (unrelaxed) fill by default, as the reward model scores unrelaxed designs.
+                var paired = o.RewardModel.FinetunePair == "relaxed" && finished.RelaxedStructureJson is { } relaxed ? relaxed : request.StructureJson;
                 pending++;
-                fx.Add(new SendToFineTuner(new DftSample(request.JobId, request.StructureJson, finished.GapEv!.Value)));
+                fx.Add(new SendToFineTuner(new DftSample(request.JobId, paired, finished.GapEv!.Value)));
             }
             // The offline learner gets the design as DFT labelled it: a trajectory of the campaign's skeleton with a true reward.
             if (finished.Success && o.OfflineCql.Enabled)

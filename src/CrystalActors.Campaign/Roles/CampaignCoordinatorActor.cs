@@ -176,6 +176,7 @@ public sealed class CampaignCoordinatorActor : ReceivePersistentActor, IWithTime
         var s = _state.Campaign;
         var report = CampaignReport.From(_o.Name, s, reason, _clock.Elapsed.TotalSeconds, Path.Combine(_run, "best"), _optimum);
         report.Write(_run, s);
+        DesignsTable.Write(_run, s, _o);
         if (s.Models.TryGetValue("policy", out var policy) && File.Exists(policy.Path))
             CopyAtomically(policy.Path, Path.Combine(_run, "policy.safetensors")); // Exp. 4 starts from it
         _scalars?.Flush();

@@ -30,6 +30,15 @@ public static class CifReader
         return all.Count > 0 ? all[0] : throw new CrystalFormatException(file, 1, "no data_ block with atom sites (_atom_site_fract_x ...) found");
     }
 
+    /// <summary>The single-valued data items of the first data block (tags in lower case, values unquoted; '?' and '.'
+    /// are null), e.g. the <c>_crystal_actors_*</c> values of a campaign's design CIFs.</summary>
+    public static IReadOnlyDictionary<string, string?> ReadDataItems(string text, string file = "<string>")
+    {
+        var blocks = CifBlock.Parse(CifTokenizer.Tokenize(text, file), file);
+        if (blocks.Count == 0) throw new CrystalFormatException(file, 1, "no data_ block found");
+        return blocks[0].Items.ToDictionary(p => p.Key, p => p.Value.Quoted || p.Value.Text is not ("?" or ".") ? p.Value.Text : null, StringComparer.Ordinal);
+    }
+
     /// <summary>One structure per data block that has atom sites.</summary>
     public static IReadOnlyList<Structure> ParseAll(string text, string file = "<string>")
     {

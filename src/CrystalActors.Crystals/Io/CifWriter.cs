@@ -7,7 +7,11 @@ namespace CrystalActors.Crystals.Io;
 /// Deterministic: the same structure always gives the same text.</summary>
 public static class CifWriter
 {
-    public static string Write(Structure s)
+    /// <param name="dataItems">Extra single-valued data items written after the formula, e.g. a design's DFT gap as
+    /// ("_crystal_actors_dft_gap_ev", "1.234"): CIF allows any tag, and pymatgen, ASE and VESTA read the file as before
+    /// (they keep or skip tags they do not know). Tags must start with '_' and hold no whitespace; null values are
+    /// written as '?' (unknown); text values are quoted.</param>
+    public static string Write(Structure s, IReadOnlyList<(string Tag, string? Value)>? dataItems = null)
     {
         var p = s.Lattice.Parameters;
         var comp = s.Composition;
@@ -27,6 +31,12 @@ public static class CifWriter
         sb.Append("_chemical_formula_sum   '").Append(comp.Formula).Append("'\n");
         sb.Append(inv, $"_cell_volume   {s.Volume:F8}\n");
         sb.Append(inv, $"_cell_formula_units_Z   {comp.Gcd}\n");
+        foreach (var (tag, value) in dataItems ?? [])
+        {
+            if (tag.Length < 2 || tag[0] != '_' || tag.Any(char.IsWhiteSpace))
+                throw new ArgumentException($"'{tag}' is not a CIF tag (it must start with '_' and hold no whitespace)", nameof(dataItems));
+            sb.Append(tag).Append("   ").Append(CifValue(value)).Append('\n');
+        }
         sb.Append("loop_\n _symmetry_equiv_pos_site_id\n _symmetry_equiv_pos_as_xyz\n  1  'x, y, z'\n");
         sb.Append("loop_\n _atom_site_type_symbol\n _atom_site_label\n _atom_site_symmetry_multiplicity\n");
         sb.Append(" _atom_site_fract_x\n _atom_site_fract_y\n _atom_site_fract_z\n _atom_site_occupancy\n");
@@ -39,5 +49,15 @@ public static class CifWriter
         return sb.ToString();
     }
 
-    public static void WriteFile(Structure s, string path) => File.WriteAllText(path, Write(s));
+    public static void WriteFile(Structure s, string path, IReadOnlyList<(string Tag, string? Value)>? dataItems = null) =>
+        AtomicFile.WriteAllText(path, Write(s, dataItems));
+
+    private static string CifValue(string? value)
+    {
+        if (value is null) return "?";
+        bool bare = value.Length > 0 && value.All(c => c > ' ' && c < 127 && c is not ('\'' or '"')) && value[0] is not ('_' or '#' or '$' or ';' or '[' or ']');
+        if (bare) return value;
+        if (value.Contains('\n') || (value.Contains('\'') && value.Contains('"'))) return "\n;" + value + "\n;";
+        return value.Contains('\'') ? $"\"{value}\"" : $"'{value}'";
+    }
 }

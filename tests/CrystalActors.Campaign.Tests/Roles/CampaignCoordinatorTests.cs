@@ -89,6 +89,10 @@ public class CampaignCoordinatorTests
         Assert.Equal(1.5, Assert.Single(d.Effects.OfType<SendToFineTuner>()).Sample.GapEv);
         Assert.Equal(1, d.State.PendingFineTunes);
         Assert.Empty(d.Effects.OfType<SendToOfflineLearner>()); // offline_cql is off
+        // By default the reward model learns the gap on the designed fill; finetune_pair "relaxed" pairs it with what DFT computed.
+        Assert.Equal(s.Campaign.InFlight["t-e4"].StructureJson, d.Effects.OfType<SendToFineTuner>().Single().Sample.StructureJson);
+        var relaxedPair = Options with { RewardModel = Options.RewardModel with { FinetunePair = "relaxed" } };
+        Assert.Equal("{\"relaxed\": true}", CampaignCoordinator.Handle(s, new FarmReported(status), relaxedPair).Effects.OfType<SendToFineTuner>().Single().Sample.StructureJson);
         // The farm answers again (the next reconcile): nothing more happens.
         var again = Handle(d.State, new FarmReported(status));
         Assert.Empty(again.Events);
