@@ -217,7 +217,7 @@ public static class RewardCommands
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"data file '{path}' does not exist", path);
         int noCoords = 0;
-        var records = RewardDataSplit.Select(CrystalDataReader.ReadRecords(path), split)
+        var records = DatasetSplit.Select(CrystalDataReader.ReadRecords(path), split)
             .Where(r => { if (r.Structure is null) noCoords++; return r.Structure is not null; });
         var list = (limit > 0 ? records.Take(limit) : records).ToList();
         if (noCoords > 0) Log.Warning("{Path}: skipped {Count} records without coordinates", path, noCoords);

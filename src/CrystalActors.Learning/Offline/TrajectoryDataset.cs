@@ -441,28 +441,3 @@ public sealed class TrajectoryDataset
         ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "crystal-actors");
 }
 
-public enum DatasetPart { Train, HeldOut }
-
-/// <summary>
-/// The fixed split of an MP-20 file: a crystal is held out when the FNV-1a 64-bit hash of its material id is
-/// divisible by 5 (about 20 %). Hashing the id (not the line number) keeps the split stable under re-ordering
-/// and filtering, and needs no seed.
-/// </summary>
-public static class DatasetSplit
-{
-    public const int HeldOutModulus = 5;
-
-    public static DatasetPart PartOf(string materialId) =>
-        Fnv1a64(materialId) % HeldOutModulus == 0 ? DatasetPart.HeldOut : DatasetPart.Train;
-
-    public static ulong Fnv1a64(string s)
-    {
-        ulong h = 14695981039346656037UL;
-        foreach (byte b in System.Text.Encoding.UTF8.GetBytes(s))
-        {
-            h ^= b;
-            h *= 1099511628211UL;
-        }
-        return h;
-    }
-}
