@@ -30,12 +30,3 @@ public static class TestEnvironment
         return null;
     }
 }
-
-/// <summary>A fact that runs real pw.x; skipped with a clear message where Quantum ESPRESSO is not installed.</summary>
-public sealed class PwFactAttribute : FactAttribute
-{
-    public PwFactAttribute()
-    {
-        if (!TestEnvironment.PwInstalled) Skip = "pw.x is not on PATH; apt-get install quantum-espresso to run DFT tests";
-    }
-}

@@ -182,32 +182,82 @@ public static class OfflineCommands
     private static Command CreateEvaluate()
     {
         var generated = new Option<string>("--generated") { Description = "Directory written by `offline generate` (or its generated.jsonl).", Required = true };
-        var data = DataOption("MP-20-form JSONL(.gz) with the true species of the generated crystals' ids.");
-        var output = new Option<string?>("--out") { Description = "Write the metrics as JSON here." };
+        var data = DataOption("MP-20-form JSONL(.gz) with the true crystals of the generated crystals' ids.");
+        var output = new Option<string?>("--out") { Description = "Write the metrics as JSON here (and, with --dft, the per-skeleton DFT values beside it as .dft.csv)." };
         var label = new Option<string>("--label") { Description = "Row label of the printed Table-1 row.", DefaultValueFactory = _ => "policy" };
-        var cmd = new Command("evaluate", "Table-1 metrics: per-site accuracy, element-class similarity, SMACT validity, reconstruction.")
+        var dft = new Option<int>("--dft") { Description = "DFT this many SMACT-valid generated crystals (chosen by --seed) and their true crystals; 0 = pre-simulation metrics only.", DefaultValueFactory = _ => 0 };
+        var pHat = new Option<double>("--p-hat") { Description = "Target band gap p̂ (eV) of the in-target share ν and of κ.", DefaultValueFactory = _ => 1.12 };
+        var protocol = new Option<string>("--protocol") { Description = "DFT protocol: sssp or paper.", DefaultValueFactory = _ => "sssp" };
+        var ecutwfc = new Option<double?>("--ecutwfc") { Description = "Override the protocol's wavefunction cutoff (Ry)." };
+        var ecutrho = new Option<double?>("--ecutrho") { Description = "Override the protocol's density cutoff (Ry)." };
+        var kspacing = new Option<double?>("--kspacing") { Description = "Override the protocol's k-point spacing (1/Å)." };
+        var relax = new Option<bool>("--relax") { Description = "Relax every crystal with M3GNet + FIRE (with the cell) before DFT." };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the choice of crystals.", DefaultValueFactory = _ => 0UL };
+        var runners = new Option<int>("--runners") { Description = "pw.x runs at once on the local farm.", DefaultValueFactory = _ => 1 };
+        var ranks = new Option<int>("--ranks") { Description = "MPI ranks per pw.x run (mpirun).", DefaultValueFactory = _ => 1 };
+        var state = new Option<string?>("--state") { Description = "Farm journal folder (default: dft-farm/ beside --out); re-running resumes its jobs." };
+        var seeds = new Option<string[]>("--seeds") { Description = "host:port of a running cluster: submit to its DFT farm instead of running one here.", AllowMultipleArgumentsPerToken = true };
+        var cmd = new Command("evaluate", "Table-1 metrics (per-site accuracy, element-class similarity, SMACT validity, reconstruction) and, with --dft, the post-simulation metrics (EMD of gaps and energies, ν, κ, DFT success).")
         {
-            Options = { generated, data, output, label },
+            Options = { generated, data, output, label, dft, pHat, protocol, ecutwfc, ecutrho, kspacing, relax, seed, runners, ranks, state, seeds },
         };
-        cmd.SetAction(parse =>
+        cmd.SetAction(async (parse, ct) =>
         {
             var gen = Generation.Read(parse.GetValue(generated)!);
             var ids = gen.Select(g => g.MaterialId).ToHashSet();
-            var truth = new Dictionary<string, IReadOnlyList<Element>>();
+            var truth = new Dictionary<string, Mp20Record>();
             foreach (var r in Mp20JsonlReader.Read(parse.GetValue(data)!))
-                if (ids.Contains(r.MaterialId)) truth[r.MaterialId] = r.Species;
-            var metrics = GenerationMetrics.Compute(gen, truth);
+                if (ids.Contains(r.MaterialId)) truth[r.MaterialId] = r;
+            var metrics = GenerationMetrics.Compute(gen, truth.ToDictionary(p => p.Key, p => p.Value.Species));
             Console.WriteLine(GenerationMetrics.TableHeader);
             Console.WriteLine(metrics.TableRow(parse.GetValue(label)!));
-            if (parse.GetValue(output) is string path)
+            var json = JsonSerializer.SerializeToNode(metrics)!.AsObject();
+            string? path = parse.GetValue(output);
+            if (parse.GetValue(dft) is > 0 and var n)
+            {
+                var p = Dft.Input.DftProtocol.ByName(parse.GetValue(protocol)!);
+                if (parse.GetValue(ecutwfc) is { } w) p = p with { EcutWfcRy = w };
+                if (parse.GetValue(ecutrho) is { } rho) p = p with { EcutRhoRy = rho };
+                if (parse.GetValue(kspacing) is { } k) p = p with { KSpacingInvAngstrom = k };
+                var (valid, chosen) = Campaign.Evaluation.PostSimulationEvaluation.Choose(gen, truth, n, parse.GetValue(seed));
+                var folder = Path.GetDirectoryName(Path.GetFullPath(path ?? Path.Combine(parse.GetValue(generated)!, "evaluation.json")))!;
+                int mpiRanks = parse.GetValue(ranks);
+                var options = new Campaign.Evaluation.DftBatchOptions
+                {
+                    Protocol = p, Relax = parse.GetValue(relax), StateDirectory = parse.GetValue(state) ?? Path.Combine(folder, "dft-farm"),
+                    Seeds = parse.GetValue(seeds) ?? [], Runners = parse.GetValue(runners),
+                    Dft = new Campaign.DftOptions { MpiRanks = mpiRanks, Launcher = mpiRanks > 1 ? "mpirun" : "none", Archive = false },
+                    CachePath = Path.Combine(TrajectoryDataset.DefaultCacheDir(), "dft-results.jsonl"),
+                };
+                Log.Information("DFT of {Chosen} of {Valid} SMACT-valid generated crystals and their true crystals ({Protocol}, protocol {Hash}{Relax})",
+                    chosen.Count, valid, p.Name, p.Hash, options.Relax ? ", relaxed first" : "");
+                var (post, pairs) = await Campaign.Evaluation.PostSimulationEvaluation.RunAsync(chosen, parse.GetValue(pHat), options,
+                    (done, all) => Log.Information("DFT: {Done}/{All} jobs done", done, all), ct);
+                foreach (var (key, value) in JsonSerializer.SerializeToNode(post)!.AsObject().ToList())
+                    json[key] = value?.DeepClone();
+                json["dft_valid_candidates"] = valid;
+                Console.WriteLine(FormattableString.Invariant(
+                    $"DFT of {post.DftN}: success {post.DftSuccessPct:F1}%, in target (p̂ ± 0.25 eV) {post.InTargetPct:F1}%, κ {post.KappaPct:F1}%, EMD gap {post.EmdGapEv:F3} eV, EMD energy {post.EmdEnergyEvPerAtom:F3} eV/atom"));
+                if (path is not null) WriteDftCsv(Path.ChangeExtension(path, ".dft.csv"), pairs);
+            }
+            if (path is not null)
             {
                 var dir = Path.GetDirectoryName(Path.GetFullPath(path));
                 if (dir is not null) Directory.CreateDirectory(dir);
-                File.WriteAllText(path, JsonSerializer.Serialize(metrics) + "\n");
+                AtomicFile.WriteAllText(path, json.ToJsonString() + "\n");
                 Log.Information("Metrics -> {Path}", path);
             }
             return 0;
         });
         return cmd;
     }
+
+    private static void WriteDftCsv(string path, IReadOnlyList<DftPair> pairs) => AtomicFile.Write(path, stream =>
+    {
+        static string F(double? x) => x?.ToString("R", System.Globalization.CultureInfo.InvariantCulture) ?? "";
+        using var csv = CsvHelper.CsvWriter.Create(stream, CsvHelper.CsvWriterOptions.Default, leaveOpen: true);
+        csv.WriteHeader(["material_id", "generated_gap_ev", "generated_energy_per_atom_ev", "true_gap_ev", "true_energy_per_atom_ev"]);
+        foreach (var p in pairs)
+            csv.WriteRecord([p.MaterialId, F(p.GeneratedGapEv), F(p.GeneratedEnergyPerAtomEv), F(p.TrueGapEv), F(p.TrueEnergyPerAtomEv)]);
+    });
 }

@@ -1,3 +1,4 @@
+using CrystalActors.Tests.Shared;
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
 using CrystalActors.Runtime.Farming;

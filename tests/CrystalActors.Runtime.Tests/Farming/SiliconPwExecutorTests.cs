@@ -1,3 +1,4 @@
+using CrystalActors.Tests.Shared;
 using System.Text.Json;
 using CrystalActors.Runtime.Farming;
 

@@ -1,0 +1,63 @@
+using System.Security.Cryptography;
+using System.Text;
+using CrystalActors.Crystals;
+using CrystalActors.Crystals.Io;
+using CrystalActors.Crystals.Validity;
+using CrystalActors.Learning.Offline;
+
+namespace CrystalActors.Campaign.Evaluation;
+
+/// <summary>A generated crystal chosen for DFT, with the true crystal of the same skeleton.</summary>
+public sealed record EvaluatedSkeleton(string MaterialId, Structure Generated, Structure True);
+
+/// <summary>
+/// The offline paper's judgement by DFT: N of the SMACT-valid generated crystals (chosen by seed) and the true crystals
+/// of their skeletons are computed with the same protocol through the DFT farm (<see cref="DftBatch"/>), then compared
+/// (<see cref="PostSimulationMetrics"/>). Job ids depend on the protocol, the relaxation choice and the crystal, so a
+/// resumed or repeated evaluation asks for the same jobs, and two policies that generate the same crystal share one.
+/// </summary>
+public static class PostSimulationEvaluation
+{
+    /// <summary>The SMACT-valid generated crystals and the seeded choice of <paramref name="n"/> of them.</summary>
+    public static (int Valid, IReadOnlyList<EvaluatedSkeleton> Chosen) Choose(IReadOnlyList<GeneratedCrystal> generated,
+        IReadOnlyDictionary<string, Mp20Record> truth, int n, ulong seed)
+    {
+        var valid = new List<EvaluatedSkeleton>();
+        foreach (var g in generated)
+        {
+            if (!truth.TryGetValue(g.MaterialId, out var r) || r.Structure is null)
+                throw new ArgumentException($"generated crystal {g.MaterialId} has no crystal with coordinates in the reference data");
+            var species = g.Species.Select(Element.FromSymbol).ToArray();
+            if (species.Length != r.Structure.NumSites)
+                throw new ArgumentException($"generated crystal {g.MaterialId} has {species.Length} sites, the reference has {r.Structure.NumSites}");
+            var structure = Structure.FromSpecies(r.Structure.Lattice, species, r.Structure.FracCoords, g.MaterialId);
+            if (SmactValidity.IsValid(structure)) valid.Add(new EvaluatedSkeleton(g.MaterialId, structure, r.Structure));
+        }
+        return (valid.Count, PostSimulationMetrics.Choose(valid, n, seed));
+    }
+
+    public static string JobId(string side, EvaluatedSkeleton s, DftBatchOptions o)
+    {
+        var structure = side == "true" ? s.True : s.Generated;
+        var species = string.Join(",", structure.Species.Select(e => e.Symbol));
+        var tag = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(species)))[..8];
+        return $"{side}-{o.Protocol.Hash[..8]}{(o.Relax ? "-relaxed" : "")}-{s.MaterialId}-{tag}";
+    }
+
+    public static async Task<(PostSimulationMetrics Metrics, IReadOnlyList<DftPair> Pairs)> RunAsync(IReadOnlyList<EvaluatedSkeleton> chosen,
+        double targetGapEv, DftBatchOptions o, Action<int, int>? progress = null, CancellationToken ct = default)
+    {
+        var jobs = chosen.SelectMany(s => new[]
+        {
+            new DftBatchJob(JobId("gen", s, o), s.Generated), new DftBatchJob(JobId("true", s, o), s.True),
+        }).DistinctBy(j => j.JobId).ToList();
+        var results = (await DftBatch.RunAsync(jobs, o, progress, ct).ConfigureAwait(false)).ToDictionary(r => r.JobId);
+        var pairs = chosen.Select(s =>
+        {
+            var gen = results[JobId("gen", s, o)];
+            var truth = results[JobId("true", s, o)];
+            return new DftPair(s.MaterialId, gen.GapEv, gen.EnergyPerAtomEv, truth.GapEv, truth.EnergyPerAtomEv);
+        }).ToList();
+        return (PostSimulationMetrics.Compute(pairs, targetGapEv), pairs);
+    }
+}
