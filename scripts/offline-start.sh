@@ -12,12 +12,12 @@ steps=${1:-3000}
 shift || true
 seeds=("${@:-0 1 2}")
 read -r -a seeds <<< "${seeds[*]}"
-CLI=${CLI:-scripts/crystal-actors}
+read -r -a CLI <<< "${CLI:-scripts/crystal-actors}"  # a command line, e.g. "dotnet path/crystal-actors.dll"
 shared=${CRYSTAL_ACTORS_SHARED:-$(cd .. && pwd)/shared}
 out=runs/offline-start
 mkdir -p "$out/configs"
 if [[ ! -d $out/cql/checkpoints ]]; then
-  "$CLI" offline train --data "$shared/data/mp20/mp20_val.jsonl.gz" --steps "$steps" --batch 256 --lr 1e-3 --p-hat 1.12 \
+  "${CLI[@]}" offline train --data "$shared/data/mp20/mp20_val.jsonl.gz" --steps "$steps" --batch 256 --lr 1e-3 --p-hat 1.12 \
     --seed 0 --threads 1 --out "$out/cql" > "$out/cql.train.log" 2>&1
 fi
 printf 'start\tseed\tsteps_to_90pct_of_optimum\tbest_mean_reward\toptimum_reward\n' > "$out/summary.tsv"
@@ -36,7 +36,7 @@ for seed in "${seeds[@]}"; do
   "skeleton": { "data": "$shared/data/mp20/mp20_val.jsonl.gz" }
 }
 JSON
-    [[ -f $out/$name/report.json ]] || "$CLI" campaign run --config "$config" > "$out/$name.log" 2>&1
+    [[ -f $out/$name/report.json ]] || "${CLI[@]}" campaign run --config "$config" > "$out/$name.log" 2>&1
     value() { grep -o "\"$1\": *[-0-9.e]*" "$out/$name/report.json" | head -1 | sed 's/.*: *//'; }
     printf '%s\t%s\t%s\t%s\t%s\n' "$start" "$seed" "$(value steps_to_90pct_of_optimum)" "$(value best_mean_reward)" "$(value optimum_reward)" >> "$out/summary.tsv"
   done

@@ -1,51 +1,76 @@
 #!/usr/bin/env bash
-# Table 1 of the offline-CQL paper on this machine: trains every policy of the table on the train part of
-# the fixed MP-20 val split (non-metals), generates greedily on the held-out non-metal skeletons at
-# p̂ = 1.12 eV and prints accuracy / similarity / validity / reconstruction per row, then a summary table.
-# Usage: scripts/table1.sh [STEPS [BATCH [LR]]]   (default 2000 steps at batch 256, Adam lr 3e-4; the paper: 250000
-# at 1024 with 3e-4; a short run learns faster with 1e-3)
-# Outputs: runs/table1/<row>/ (training, generated CIFs, metrics.json) and runs/table1/table1.tsv.
+# The offline paper's sweeps (Table 1, with Table 3's post-simulation columns): for each target gap p̂, the 16 CQL
+# models (α1 ∈ {0,1}, α2 ∈ {5,10}, β ∈ {1,3}, ω ∈ {1,5}) and the three baselines (random, behavioural cloning,
+# unconditional CQL with ω = 5), each trained on the train part of the fixed MP-20 val split (non-metals) with
+# several seeds, generated greedily on the held-out non-metal skeletons, evaluated (accuracy, class similarity,
+# SMACT validity, reconstruction; with DFT_N > 0 also ν, κ, EMDs by DFT through the farm), then one table per target
+# with mean ± std over seeds: runs/table1/p<p̂>/table.md and table.csv.
+#
+# Usage: scripts/table1.sh [options]
+#   --targets "1.12 2 3 4"   target gaps (eV)                      --seeds "0 1 2"   training seeds
+#   --steps N (2000)  --batch B (256)  --lr LR (3e-4)              the paper: 250000 steps at batch 1024, lr 3e-4
+#   --rows "bc cql-1-10-3-w5 ..."   only these models (default: all 19)
+#   --dft N (0)   DFT this many SMACT-valid generated crystals per model (and their true crystals; cached)
+#   --dft-args "..."   extra `offline evaluate` options, e.g. "--ecutwfc 30 --kspacing 0.4 --runners 2"
+#   --device D   training device (cpu, cuda, auto)
+# Resumable: a finished model (metrics.json present) is skipped, training resumes from its last checkpoint, and
+# DFT jobs resume from the evaluation farm's journal. BC ignores the reward and is trained once per seed.
+# On a GPU node: scripts/table1.sh --steps 250000 --batch 1024 --device cuda --seeds "0 1 2" --dft 100
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-steps=${1:-2000}
-batch=${2:-256}
-lr=${3:-3e-4}
-CLI=${CLI:-scripts/crystal-actors}
+targets="1.12 2 3 4"; seeds="0 1 2"; steps=2000; batch=256; lr=3e-4; only=""; dft=0; dft_args=""; device=cpu
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --targets) targets=$2; shift 2 ;;
+    --seeds) seeds=$2; shift 2 ;;
+    --steps) steps=$2; shift 2 ;;
+    --batch) batch=$2; shift 2 ;;
+    --lr) lr=$2; shift 2 ;;
+    --rows) only=$2; shift 2 ;;
+    --dft) dft=$2; shift 2 ;;
+    --dft-args) dft_args=$2; shift 2 ;;
+    --device) device=$2; shift 2 ;;
+    *) echo "table1.sh: unknown option '$1' (see the header of $0)" >&2; exit 2 ;;
+  esac
+done
+read -r -a CLI <<< "${CLI:-scripts/crystal-actors}"  # a command line, e.g. "dotnet path/crystal-actors.dll"
 shared=${CRYSTAL_ACTORS_SHARED:-$(cd .. && pwd)/shared}
 data=$shared/data/mp20/mp20_val.jsonl.gz
-out=runs/table1
-mkdir -p "$out"
-# row label | training flags (empty: the random policy)
-rows=(
-  "random|"
-  "bc|--bc"
-  "cql-uncond-w1|--no-condition --cql-weight 1"
-  "cql-uncond-w5|--no-condition --cql-weight 5"
-  "cql-0-5-1-w1|--alpha1 0 --alpha2 5 --beta 1 --cql-weight 1"
-  "cql-0-5-1-w5|--alpha1 0 --alpha2 5 --beta 1 --cql-weight 5"
-  "cql-1-5-1-w1|--alpha1 1 --alpha2 5 --beta 1 --cql-weight 1"
-  "cql-1-5-1-w5|--alpha1 1 --alpha2 5 --beta 1 --cql-weight 5"
-  "cql-1-10-3-w1|--alpha1 1 --alpha2 10 --beta 3 --cql-weight 1"
-  "cql-1-10-3-w5|--alpha1 1 --alpha2 10 --beta 3 --cql-weight 5"
-)
-printf 'row\taccuracy\tsimilarity\tvalidity\treconstruction\tn\n' > "$out/table1.tsv"
-for row in "${rows[@]}"; do
-  label=${row%%|*}
-  flags=${row#*|}
-  dir=$out/$label
-  if [[ $label == random ]]; then
-    "$CLI" offline generate --policy random --data "$data" --part heldout --non-metals --p-hat 1.12 --out "$dir/generated" >/dev/null
-  else
-    # shellcheck disable=SC2086
-    "$CLI" offline train --data "$data" --steps "$steps" --batch "$batch" --lr "$lr" --p-hat 1.12 --seed 0 --threads 1 $flags --out "$dir" > "$dir.train.log" 2>&1
-    "$CLI" offline generate --checkpoint "$dir" --data "$data" --part heldout --non-metals --p-hat 1.12 --out "$dir/generated" >/dev/null
-  fi
-  "$CLI" offline evaluate --generated "$dir/generated" --data "$data" --label "$label" --out "$dir/metrics.json"
-  python3 - "$dir/metrics.json" "$label" >> "$out/table1.tsv" <<'PY'
-import json, sys
-m = json.load(open(sys.argv[1]))
-print("\t".join([sys.argv[2]] + [f"{100 * m[k]:.2f}" for k in ("accuracy", "similarity", "validity", "reconstruction")] + [str(m["n"])]))
-PY
+out=${TABLE1_OUT:-runs/table1}
+threads=$([[ $device == cpu ]] && echo 1 || echo 0)
+
+# label | training flags ("random": no training; "bc": reward-free, shared by all targets)
+rows=("random|" "bc|--bc" "cql-uncond-w5|--no-condition --cql-weight 5")
+for a1 in 0 1; do for a2 in 5 10; do for b in 1 3; do for w in 1 5; do
+  rows+=("cql-$a1-$a2-$b-w$w|--alpha1 $a1 --alpha2 $a2 --beta $b --cql-weight $w")
+done; done; done; done
+
+for p in $targets; do
+  tdir=$out/p$p
+  for row in "${rows[@]}"; do
+    label=${row%%|*}; flags=${row#*|}
+    [[ -z $only || " $only " == *" $label "* ]] || continue
+    for seed in $seeds; do
+      dir=$tdir/$label/seed$seed
+      [[ -f $dir/metrics.json ]] && continue
+      mkdir -p "$dir"
+      if [[ $label == random ]]; then
+        "${CLI[@]}" offline generate --policy random --seed "$seed" --data "$data" --part heldout --non-metals --p-hat "$p" --out "$dir/generated" > "$dir/generate.log" 2>&1
+      else
+        model=$dir/model
+        [[ $label == bc ]] && model=$out/bc/seed$seed
+        # shellcheck disable=SC2086
+        "${CLI[@]}" offline train --data "$data" --steps "$steps" --batch "$batch" --lr "$lr" --p-hat "$p" --seed "$seed" \
+          --threads "$threads" --device "$device" $flags --out "$model" > "$dir/train.log" 2>&1
+        "${CLI[@]}" offline generate --checkpoint "$model" --data "$data" --part heldout --non-metals --p-hat "$p" \
+          --out "$dir/generated" > "$dir/generate.log" 2>&1
+      fi
+      # shellcheck disable=SC2086
+      "${CLI[@]}" offline evaluate --generated "$dir/generated" --data "$data" --label "$label" --p-hat "$p" --dft "$dft" \
+        --seed "$seed" --state "$tdir/dft-farm" $dft_args --out "$dir/metrics.json" > "$dir/evaluate.log" 2>&1
+      echo "p̂=$p $label seed $seed: $(tr -d '\n' < "$dir/metrics.json")"
+    done
+  done
+  echo "p̂ = $p eV: $steps steps at batch $batch (the paper: 250000 at 1024, i.e. $(awk -v s="$steps" -v b="$batch" 'BEGIN{printf "%.2f", 100*s*b/(250000*1024)}')% of its samples)"
+  "${CLI[@]}" offline summarize --root "$tdir"
 done
-echo "steps=$steps batch=$batch lr=$lr (per-site accuracy, element-class similarity, SMACT validity, reconstruction; % of held-out non-metal skeletons)"
-column -t -s $'\t' "$out/table1.tsv"

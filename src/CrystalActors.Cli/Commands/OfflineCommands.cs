@@ -21,6 +21,7 @@ public static class OfflineCommands
         command.Subcommands.Add(CreateTrain());
         command.Subcommands.Add(CreateGenerate());
         command.Subcommands.Add(CreateEvaluate());
+        command.Subcommands.Add(CreateSummarize());
         return command;
     }
 
@@ -247,6 +248,25 @@ public static class OfflineCommands
                 AtomicFile.WriteAllText(path, json.ToJsonString() + "\n");
                 Log.Information("Metrics -> {Path}", path);
             }
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static Command CreateSummarize()
+    {
+        var root = new Option<string>("--root") { Description = "A sweep folder holding <model>/seed<S>/metrics.json (scripts/table1.sh writes one per target).", Required = true };
+        var cmd = new Command("summarize", "Mean ± std over seeds of every model's metrics: <root>/table.md and <root>/table.csv.") { Options = { root } };
+        cmd.SetAction(parse =>
+        {
+            var dir = parse.GetValue(root)!;
+            if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"sweep folder '{dir}' does not exist");
+            var rows = SweepTable.Summarize(SweepTable.Read(dir));
+            if (rows.Count == 0) throw new InvalidDataException($"{dir}: no <model>/seed<S>/metrics.json files");
+            var markdown = SweepTable.Markdown(rows);
+            AtomicFile.WriteAllText(Path.Combine(dir, "table.md"), markdown);
+            AtomicFile.WriteAllText(Path.Combine(dir, "table.csv"), SweepTable.Csv(rows));
+            Console.Write(markdown);
             return 0;
         });
         return cmd;
