@@ -102,7 +102,7 @@ public sealed class DqnPolicy : IDisposable
             Version = 0;
             return;
         }
-        var meta = SafeTensors.LoadInto(path, Network);
+        var meta = Network.LoadWeights(path);
         Version = meta.TryGetValue("version", out var v) && long.TryParse(v, out var n) ? n : Version;
     }
 

@@ -1,18 +1,14 @@
+using CrystalActors.Models.Megnet;
 using CrystalActors.Torch;
 
 namespace CrystalActors.Learning.Offline;
 
 /// <summary>
-/// Several crystal graphs concatenated into one: node and edge indices are offset per graph, and every node and edge
-/// knows its graph. The reciprocal in-degree and per-graph counts turn segment sums into MEGNet's means without a
-/// second scatter. All tensors live in the caller's dispose scope.
+/// A batch of states on a shared graph: node types [N] (0..87 element, 88 unfilled), focus [B] and globals [B, G]; the
+/// graph is the concatenated skeletons (edge features exp(−d²/2), no node or state inputs of its own). Its tensors
+/// live in the caller's dispose scope.
 /// </summary>
-public sealed record GraphTensors(
-    Tensor EdgeSrc, Tensor EdgeDst, Tensor EdgeFeature, Tensor NodeGraph, Tensor EdgeGraph,
-    Tensor InvInDegree, Tensor InvNodeCount, Tensor InvEdgeCount, int NumGraphs, int NumNodes, int NumEdges);
-
-/// <summary>A batch of states on a shared graph: node types [N] (0..87 element, 88 unfilled), focus [B] and globals [B, G].</summary>
-public sealed record StateTensors(Tensor NodeTypes, Tensor Focus, Tensor Globals, GraphTensors Graph);
+public sealed record StateTensors(Tensor NodeTypes, Tensor Focus, Tensor Globals, MegnetGraphBatch Graph);
 
 /// <summary>A minibatch of transitions (s, a, r, s', done); s and s' share their graph.</summary>
 public sealed record TransitionTensors(StateTensors State, StateTensors Next, Tensor Actions, Tensor Rewards, Tensor Dones);
@@ -166,26 +162,28 @@ public sealed class TransitionBatchBuilder
         return eOff + ne;
     }
 
-    private GraphTensors MakeGraph(int b, int nodes, int edges, float[] invNodes, float[] invEdges)
+    private MegnetGraphBatch MakeGraph(int b, int nodes, int edges, float[] invNodes, float[] invEdges)
     {
         for (int s = 0; s < nodes; s++) _invInDegree[s] = _invInDegree[s] > 0 ? 1f / _invInDegree[s] : 0f;
-        return new GraphTensors(
-            Tensor.From<long>(_edgeSrc.AsSpan(0, edges), new long[] { edges }, _device),
-            Tensor.From<long>(_edgeDst.AsSpan(0, edges), new long[] { edges }, _device),
-            Tensor.From<float>(_edgeFeature.AsSpan(0, edges), new long[] { edges, 1 }, _device),
-            Tensor.From<long>(_nodeGraph.AsSpan(0, nodes), new long[] { nodes }, _device),
-            Tensor.From<long>(_edgeGraph.AsSpan(0, edges), new long[] { edges }, _device),
-            Tensor.From<float>(_invInDegree.AsSpan(0, nodes), new long[] { nodes, 1 }, _device),
-            Tensor.From<float>(invNodes, new long[] { b, 1 }, _device),
-            Tensor.From<float>(invEdges, new long[] { b, 1 }, _device),
-            b, nodes, edges);
+        return new MegnetGraphBatch
+        {
+            NumGraphs = b,
+            EdgeSrc = Tensor.From<long>(_edgeSrc.AsSpan(0, edges), new long[] { edges }, _device),
+            EdgeDst = Tensor.From<long>(_edgeDst.AsSpan(0, edges), new long[] { edges }, _device),
+            EdgeFeatures = Tensor.From<float>(_edgeFeature.AsSpan(0, edges), new long[] { edges, 1 }, _device),
+            NodeGraph = Tensor.From<long>(_nodeGraph.AsSpan(0, nodes), new long[] { nodes }, _device),
+            EdgeGraph = Tensor.From<long>(_edgeGraph.AsSpan(0, edges), new long[] { edges }, _device),
+            InvInDegree = Tensor.From<float>(_invInDegree.AsSpan(0, nodes), new long[] { nodes, 1 }, _device),
+            InvNodeCount = Tensor.From<float>(invNodes, new long[] { b, 1 }, _device),
+            InvEdgeCount = Tensor.From<float>(invEdges, new long[] { b, 1 }, _device),
+        };
     }
 
     /// <summary>
     /// The graphs of whole crystals (for generation): the same concatenation as <see cref="Build"/>, once per rollout
     /// batch, since only node types and focus change from step to step.
     /// </summary>
-    public GraphTensors BuildGraph(ReadOnlySpan<int> crystals)
+    public MegnetGraphBatch BuildGraph(ReadOnlySpan<int> crystals)
     {
         var d = _data;
         int nodes = 0, edges = 0;

@@ -90,7 +90,10 @@ public readonly record struct TrainingProgress(long Step, long TotalSteps, doubl
 /// </summary>
 public sealed class OfflineTrainer : IDisposable
 {
-    public const string CheckpointFormat = "crystal-actors-offline-1";
+    public const string CheckpointFormat = "crystal-actors-offline-2";
+    /// <summary>Checkpoints of the Q-network before it became the project's one MEGNet: their weights load as a policy
+    /// (names upgraded), but training cannot resume from them (the optimizer's parameter order differs).</summary>
+    public const string LegacyCheckpointFormat = "crystal-actors-offline-1";
     private TrajectoryDataset _data;
     private TransitionBatchBuilder _batches;
     private float[] _terminalRewards;
@@ -300,6 +303,9 @@ public sealed class OfflineTrainer : IDisposable
     {
         using var file = SafeTensors.Load(path);
         CheckFormat(file, path);
+        if (file.Metadata["format"] == LegacyCheckpointFormat)
+            throw new InvalidDataException($"{path}: a checkpoint of format {LegacyCheckpointFormat} (before the Q-network became the project's " +
+                                           "one MEGNet) cannot resume training; it still loads as a policy (offline generate, initial_policy)");
         Online.LoadStateDict(Prefixed(file, "model."), strict: true);
         if (Target is not null) Target.LoadStateDict(Prefixed(file, "target."), strict: true);
         _adam.LoadStateDict(Prefixed(file, "optim."));
@@ -312,12 +318,12 @@ public sealed class OfflineTrainer : IDisposable
     {
         if (!File.Exists(path)) return false;
         using var file = SafeTensors.Load(path);
-        return file.Metadata.TryGetValue("format", out var f) && f == CheckpointFormat;
+        return file.Metadata.TryGetValue("format", out var f) && f is CheckpointFormat or LegacyCheckpointFormat;
     }
 
     internal static void CheckFormat(SafeTensorFile file, string path)
     {
-        if (!file.Metadata.TryGetValue("format", out var f) || f != CheckpointFormat)
+        if (!file.Metadata.TryGetValue("format", out var f) || f is not (CheckpointFormat or LegacyCheckpointFormat))
             throw new InvalidDataException($"{path}: not an offline-RL checkpoint (format '{f ?? "none"}', expected '{CheckpointFormat}')");
     }
 
@@ -339,7 +345,7 @@ public sealed class OfflineTrainer : IDisposable
         CheckFormat(file, path);
         var options = OfflineTrainOptions.FromJson(file.Metadata["options"]);
         var net = new QNetwork(options.Conditioned);
-        net.LoadStateDict(Prefixed(file, "model."), strict: true);
+        net.LoadStateDict(net.Upgrade(Prefixed(file, "model.")), strict: true);
         if (device is Device dev) net.To(dev);
         net.Eval();
         return (net, options, path);

@@ -9,7 +9,7 @@ namespace CrystalActors.Models.Megnet;
 /// [q*_nodes ‖ q*_edges ‖ u]. State-dict names equal matgl's (without the "model." prefix of a TransformedTargetModel),
 /// so matgl weights load strictly. Output is the raw network value [graphs, targets] (no target normaliser).
 /// </summary>
-public sealed class MegnetModel : Module
+public class MegnetModel : Module
 {
     public MegnetConfig Config { get; }
 
@@ -65,30 +65,40 @@ public sealed class MegnetModel : Module
     public Tensor Forward(MegnetGraphBatch g)
     {
         ArgumentNullException.ThrowIfNull(g);
+        return Forward(g, g.NodeTypes, g.NodeFeatures, g.StateIndex, g.StateFeatures);
+    }
+
+    /// <summary>
+    /// Raw outputs for a batch whose node and state inputs are given apart from its graph: many states on one graph
+    /// (a crystal being filled site by site, before and after an action) share the graph's index tensors.
+    /// </summary>
+    public Tensor Forward(MegnetGraphBatch g, Tensor? nodeTypes, Tensor? nodeFeatures, Tensor? stateIndex, Tensor? stateFeatures)
+    {
+        ArgumentNullException.ThrowIfNull(g);
         using var scope = DisposeScope.Open();
 
-        Tensor v0 = _nodeEmbedding is not null
-            ? _nodeEmbedding.Forward(g.NodeTypes ?? throw new ArgumentException("this MEGNet embeds node types; the batch has node features only"))
-            : g.NodeFeatures ?? throw new ArgumentException("this MEGNet has no node embedding; the batch must carry node features");
+        // A node's encoded features depend only on its type: encode the embedding table once, then gather.
+        Tensor v = _nodeEmbedding is not null
+            ? MlpPass.Forward(_nodeEncoder, _nodeEmbedding.weight).IndexSelect(0, nodeTypes ?? throw new ArgumentException("this MEGNet embeds node types; the batch has node features only"))
+            : MlpPass.Forward(_nodeEncoder, nodeFeatures ?? throw new ArgumentException("this MEGNet has no node embedding; the batch must carry node features"));
         Tensor e0 = g.Distances is not null ? _rbf.Forward(g.Distances)
             : g.EdgeFeatures ?? throw new ArgumentException("the batch has neither distances nor edge features");
 
         var stateParts = new List<Tensor>(2);
         if (_stateEmbedding is not null)
-            stateParts.Add(_stateEmbedding.Forward(g.StateIndex ?? throw new ArgumentException("this MEGNet embeds a state index; the batch has none")));
+            stateParts.Add(_stateEmbedding.Forward(stateIndex ?? throw new ArgumentException("this MEGNet embeds a state index; the batch has none")));
         if (Config.DimStateFeatures > 0)
-            stateParts.Add(g.StateFeatures ?? throw new ArgumentException($"this MEGNet takes {Config.DimStateFeatures} state features per graph; the batch has none"));
+            stateParts.Add(stateFeatures ?? throw new ArgumentException($"this MEGNet takes {Config.DimStateFeatures} state features per graph; the batch has none"));
         Tensor u0 = stateParts.Count == 1 ? stateParts[0] : Tensor.Cat(stateParts, 1);
 
-        var e = _edgeEncoder.Forward(e0);
-        var v = _nodeEncoder.Forward(v0);
-        var u = _stateEncoder.Forward(u0);
+        var e = MlpPass.Forward(_edgeEncoder, e0);
+        var u = MlpPass.Forward(_stateEncoder, u0);
         for (int k = 0; k < _blocks.Count; k++)
             (e, v, u) = _blocks[k].Forward(g, e, v, u);
 
         var nodeVec = _nodeS2S.Forward(v, g.NodeGraph, g.NumGraphs);
         var edgeVec = _edgeS2S.Forward(e, g.EdgeGraph, g.NumGraphs);
-        var y = _output.Forward(Tensor.Cat(new[] { nodeVec, edgeVec, u }, 1));
+        var y = MlpPass.Forward(_output, Tensor.Cat(new[] { nodeVec, edgeVec, u }, 1));
         return scope.MoveToOuter(y);
     }
 }

@@ -1,5 +1,7 @@
 using CrystalActors.Learning.Offline;
+using CrystalActors.Models.Megnet;
 using CrystalActors.Torch;
+using CrystalActors.Torch.Nn;
 
 namespace CrystalActors.Learning.Tests.Offline;
 
@@ -30,7 +32,7 @@ public class QNetworkTests
         Torch.Torch.ManualSeed(12);
         var ds = TrajectoryDataset.Synthetic(3, seed: 6);
         var builder = new TransitionBatchBuilder(ds, true, 1.12, new float[ds.CrystalCount]);
-        using var block = new MegnetBlock(hasDense: false);
+        using var block = new MegnetBlock(32, [64, 32], [64, 64, 32], Activation.Softplus2, hasDense: false);
         using var scope = DisposeScope.Open();
         using var noGrad = NoGradScope.Enter();
         var g = builder.Build(new[] { 0, 15, 30 }).State.Graph;
@@ -40,15 +42,15 @@ public class QNetworkTests
         var (eOut, vOut, uOut) = block.Forward(g, e, v, u);
         // Reference: matgl's edge update on hstack([v_src, v_dst, e, u_src]), plus the residual.
         var cat = Tensor.Cat(new[] { v.IndexSelect(0, g.EdgeSrc), v.IndexSelect(0, g.EdgeDst), e, u.IndexSelect(0, g.EdgeGraph) }, 1);
-        var eNew = block.edge_func.Forward(cat);
+        var eNew = block.conv.edge_func.Forward(cat);
         AssertClose((eNew + e).ToArray<float>(), eOut.ToArray<float>());
         // Node update: mean over incoming edges.
         var ones = Tensor.Ones(new long[] { g.NumEdges, 1 });
         var deg = Functional.SegmentSum(ones, g.EdgeDst, g.NumNodes).ClampMin(1);
         var ve = Functional.SegmentSum(eNew, g.EdgeDst, g.NumNodes) / deg;
-        var vNew = block.node_func.Forward(Tensor.Cat(new[] { v, ve, u.IndexSelect(0, g.NodeGraph) }, 1));
+        var vNew = block.conv.node_func.Forward(Tensor.Cat(new[] { v, ve, u.IndexSelect(0, g.NodeGraph) }, 1));
         AssertClose((vNew + v).ToArray<float>(), vOut.ToArray<float>());
-        var uNew = block.state_func.Forward(Tensor.Cat(new[] { u, Functional.SegmentMean(eNew, g.EdgeGraph, 3), Functional.SegmentMean(vNew, g.NodeGraph, 3) }, 1));
+        var uNew = block.conv.state_func.Forward(Tensor.Cat(new[] { u, Functional.SegmentMean(eNew, g.EdgeGraph, 3), Functional.SegmentMean(vNew, g.NodeGraph, 3) }, 1));
         AssertClose((uNew + u).ToArray<float>(), uOut.ToArray<float>());
     }
 
@@ -58,30 +60,33 @@ public class QNetworkTests
         using var cond = new QNetwork(conditioned: true);
         using var uncond = new QNetwork(conditioned: false);
         var p = cond.StateDict();
-        Assert.Equal(new long[] { 89, 16 }, p["node_embedding.weight"].Shape);
-        Assert.Equal(new long[] { 21, 8 }, p["focus_embedding.weight"].Shape);
+        // matgl's MEGNet names: the focus site is the state embedding, a block's dense pre-layers are its *_func, its update MLPs conv.*_func.
+        Assert.Equal(new long[] { 89, 16 }, p["embedding.layer_node_embedding.weight"].Shape);
+        Assert.Equal(new long[] { 21, 8 }, p["embedding.layer_state_embedding.weight"].Shape);
         Assert.Equal(new long[] { 64, 16 }, p["state_encoder.layers.0.weight"].Shape);
         Assert.Equal(new long[] { 64, 15 }, uncond.StateDict()["state_encoder.layers.0.weight"].Shape);
         Assert.Equal(new long[] { 64, 1 }, p["edge_encoder.layers.0.weight"].Shape);
-        Assert.False(p.ContainsKey("blocks.0.edge_dense.layers.0.weight"));
-        Assert.Equal(new long[] { 64, 32 }, p["blocks.1.edge_dense.layers.0.weight"].Shape);
-        Assert.Equal(new long[] { 64, 128 }, p["blocks.2.edge_func.layers.0.weight"].Shape);
-        Assert.Equal(new long[] { 64, 96 }, p["blocks.2.node_func.layers.0.weight"].Shape);
-        Assert.Equal(new long[] { 128, 64 }, p["node_s2s.lstm.weight_ih"].Shape);
+        Assert.False(p.ContainsKey("blocks.0.edge_func.layers.0.weight"));
+        Assert.Equal(new long[] { 64, 32 }, p["blocks.1.edge_func.layers.0.weight"].Shape);
+        Assert.Equal(new long[] { 64, 128 }, p["blocks.2.conv.edge_func.layers.0.weight"].Shape);
+        Assert.Equal(new long[] { 64, 96 }, p["blocks.2.conv.node_func.layers.0.weight"].Shape);
+        Assert.Equal(new long[] { 128, 64 }, p["node_s2s.lstm.weight_ih_l0"].Shape);
         Assert.Equal(new long[] { 32, 160 }, p["output_proj.layers.0.weight"].Shape);
         Assert.Equal(new long[] { 88, 16 }, p["output_proj.layers.4.weight"].Shape);
     }
 
     [Fact]
-    public void Softplus2Mlp_FoldedShift_EqualsPlainMlp()
+    public void MlpPass_FoldedSoftplus2Shift_EqualsPlainMlp()
     {
         Torch.Torch.ManualSeed(13);
         using var mlp = new CrystalActors.Torch.Nn.Mlp(new[] { 5, 7, 6, 3 }, CrystalActors.Torch.Nn.Activation.Softplus2, activateLast: true);
         using var plain = new CrystalActors.Torch.Nn.Mlp(new[] { 5, 7, 2 }, CrystalActors.Torch.Nn.Activation.Softplus2);
         using var scope = DisposeScope.Open();
         var x = Tensor.Randn(new long[] { 4, 5 });
-        AssertClose(mlp.Forward(x).ToArray<float>(), Softplus2Mlp.Forward(mlp, x).ToArray<float>());
-        AssertClose(plain.Forward(x).ToArray<float>(), Softplus2Mlp.Forward(plain, x).ToArray<float>());
+        AssertClose(mlp.Forward(x).ToArray<float>(), MlpPass.Forward(mlp, x).ToArray<float>());
+        AssertClose(plain.Forward(x).ToArray<float>(), MlpPass.Forward(plain, x).ToArray<float>());
+        using var silu = new CrystalActors.Torch.Nn.Mlp(new[] { 5, 7, 2 }, CrystalActors.Torch.Nn.Activation.Silu);
+        AssertClose(silu.Forward(x).ToArray<float>(), MlpPass.Forward(silu, x).ToArray<float>());
     }
 
     private static void AssertClose(float[] expected, float[] actual)
