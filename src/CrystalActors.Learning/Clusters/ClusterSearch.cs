@@ -13,6 +13,9 @@ public readonly record struct SearchPoint(long Evaluations, double BestEnergy);
 public sealed record ClusterSearchResult(string Method, IsomerSet Minima, long Evaluations, IReadOnlyList<SearchPoint> Curve)
 {
     public Isomer Best => Minima.Isomers[0];
+    /// <summary>RL only: valid episodes built and distinct unrelaxed candidates among them.</summary>
+    public int Episodes { get; init; }
+    public int Candidates { get; init; }
 }
 
 /// <summary>Shared budget bookkeeping: every energy evaluation (single point or FIRE step) counts, and a relaxation is
