@@ -112,6 +112,6 @@ public static class RandomPlacementSearch
             best = Math.Min(best, r.FinalEnergy);
             curve.Add(new(b.Potential.Evaluations, best));
         }
-        return new ClusterSearchResult("random-search", minima, b.Potential.Evaluations, curve);
+        return new ClusterSearchResult("random", minima, b.Potential.Evaluations, curve);
     }
 }
