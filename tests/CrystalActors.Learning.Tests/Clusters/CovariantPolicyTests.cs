@@ -137,6 +137,20 @@ public class CovariantPolicyTests
     }
 
     [Fact]
+    public void Policy_ActAndEvaluate_LeaveNoLiveTensors()
+    {
+        using var policy = PeakedPolicy(new CovariantPolicyOptions { Hidden = 16, SphereGrid = 256 });
+        var obs = ClusterObservation.Build(Ga5(), 1.0, policy.Options);
+        policy.Act([obs], new Random(0)); // warm-up
+        long before = Torch.Torch.LiveTensors;
+        var a = policy.Act([obs, obs], new Random(1));
+        policy.LogProbability(obs, a[0]);
+        using (var scope = DisposeScope.Open()) policy.Evaluate([obs, obs], a).LogProb.Sum().Backward();
+        policy.ZeroGrad();
+        Assert.Equal(before, Torch.Torch.LiveTensors);
+    }
+
+    [Fact]
     public void Ppo_Lj6FromSquareSeed_MeanReturnImproves()
     {
         // LJ with σ = 2.5 Å (pair minimum 2.81 Å, inside the default 2.0–3.6 Å rules); seed = a square of 4 atoms
