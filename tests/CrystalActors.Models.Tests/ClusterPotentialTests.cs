@@ -98,6 +98,19 @@ public class ClusterPotentialTests
         Assert.True(pot.Compute(moved).Energy < free.Energy);
     }
 
+    /// <summary>A graph with no edges (one atom, or atoms beyond the cutoff) once failed in the backward pass of the
+    /// native AddGatheredPair (a zero-row gradient came back [n, 0]).</summary>
+    [Fact]
+    public void M3gnet_IsolatedAtomsWithoutEdges_HaveAFiniteEnergyAndNoForce()
+    {
+        using var pot = M3gnetPotential.Load(M3gnetTestData.WeightsPath(M3gnetTestData.MpWeights));
+        var one = pot.Compute(new Molecule([Ga], [Vec3.Zero]));
+        var two = pot.Compute(new Molecule([Ga, Ga], [Vec3.Zero, new(10, 0, 0)]));
+        Assert.True(double.IsFinite(one.Energy));
+        Assert.Equal(2 * one.Energy, two.Energy, 4);
+        Assert.All(two.Forces, f => Assert.Equal(0.0, f));
+    }
+
     [Fact]
     public void M3gnet_BatchOfClusters_EqualsOneAtATime()
     {
