@@ -86,6 +86,8 @@ public sealed record ClusterRunOptions
     public double EnergyWindowEv { get; init; } = 0.5;
     /// <summary>Distance tolerance of the isomer fingerprint (Å) [0.05].</summary>
     public double IsomerTolerance { get; init; } = 0.05;
+    /// <summary>When set, two minima are one isomer only if their energies are also within this (eV) [null].</summary>
+    public double? IsomerEnergyToleranceEv { get; init; }
     public ClusterPotentialOptions Potential { get; init; } = new();
     public ClusterEnvironmentConfig Environment { get; init; } = new();
     public ClusterRelaxConfig Relax { get; init; } = new();

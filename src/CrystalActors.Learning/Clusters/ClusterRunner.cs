@@ -62,7 +62,7 @@ public static class ClusterRunner
             ClusterSearchResult r = method switch
             {
                 "rl" => RlPlacementSearch.Run(potential, seed, bag, o.EnvironmentOptions(), PpoOptions(o), o.RelaxOptions(), o.Budget, o.Rl.TrainFraction,
-                    o.Seed, o.IsomerTolerance, s =>
+                    o.Seed, o.IsomerTolerance, isomerEnergyTolerance: o.IsomerEnergyToleranceEv, onIteration: s =>
                     {
                         ppoCsv.WriteLine(string.Join(',', new object[] { s.Iteration, s.Evaluations, s.MeanReturn, s.InvalidFraction, s.MeanFinalEnergy, s.BestEnergy, s.PolicyLoss, s.ValueLoss, s.Entropy }
                             .Select(x => Convert.ToString(x, CultureInfo.InvariantCulture))));
@@ -77,9 +77,9 @@ public static class ClusterRunner
                             Log.Information("rl iteration {It}: {Ev} evaluations, mean return {Ret:F3}, invalid {Inv:P0}, best unrelaxed {Best:F4} eV",
                                 s.Iteration, s.Evaluations, s.MeanReturn, s.InvalidFraction, s.BestEnergy);
                     }),
-                "random" => RandomPlacementSearch.Run(potential, seed, bag, o.Rules(), o.RelaxOptions(), o.Budget, o.Seed, o.IsomerTolerance),
+                "random" => RandomPlacementSearch.Run(potential, seed, bag, o.Rules(), o.RelaxOptions(), o.Budget, o.Seed, o.IsomerTolerance, o.IsomerEnergyToleranceEv),
                 "basin-hopping" => BasinHopping.Run(potential, RandomStart(seed, bag, o.Rules(), new Random(o.Seed)), o.Budget,
-                    new BasinHoppingOptions { Temperature = o.BasinHopping.Temperature, StepSize = o.BasinHopping.StepSize, Relax = o.RelaxOptions(), IsomerTolerance = o.IsomerTolerance }, o.Seed),
+                    new BasinHoppingOptions { Temperature = o.BasinHopping.Temperature, StepSize = o.BasinHopping.StepSize, Relax = o.RelaxOptions(), IsomerTolerance = o.IsomerTolerance, IsomerEnergyTolerance = o.IsomerEnergyToleranceEv }, o.Seed),
                 _ => throw new ArgumentException($"unknown method '{method}'"),
             };
             sw.Stop();

@@ -45,6 +45,8 @@ public sealed record BasinHoppingOptions
     public ClusterRelaxOptions Relax { get; init; } = new();
     /// <summary>Distance tolerance of the isomer fingerprint (Å; default 0.05).</summary>
     public double IsomerTolerance { get; init; } = 0.05;
+    /// <summary>Energy tolerance of the isomer test (eV; default none).</summary>
+    public double? IsomerEnergyTolerance { get; init; }
 }
 
 /// <summary>
@@ -58,7 +60,7 @@ public static class BasinHopping
     {
         var rng = new Random(seed);
         var budgetT = new Budget(new CountingPotential(potential), budget);
-        var minima = new IsomerSet(options.IsomerTolerance);
+        var minima = new IsomerSet(options.IsomerTolerance, options.IsomerEnergyTolerance);
         var curve = new List<SearchPoint>();
         var r0 = budgetT.Relax(options.Relax, start) ?? throw new ArgumentException("a budget of at least one evaluation is needed", nameof(budget));
         var current = r0.Final;
@@ -94,11 +96,11 @@ public static class BasinHopping
 public static class RandomPlacementSearch
 {
     public static ClusterSearchResult Run(IClusterPotential potential, Molecule seedCluster, IReadOnlyList<Element> bag, PlacementRules rules,
-        ClusterRelaxOptions relax, long budget, int seed, double isomerTolerance = 0.05)
+        ClusterRelaxOptions relax, long budget, int seed, double isomerTolerance = 0.05, double? isomerEnergyTolerance = null)
     {
         var rng = new Random(seed);
         var b = new Budget(new CountingPotential(potential), budget);
-        var minima = new IsomerSet(isomerTolerance);
+        var minima = new IsomerSet(isomerTolerance, isomerEnergyTolerance);
         var curve = new List<SearchPoint>();
         double best = double.PositiveInfinity;
         while (!b.Exhausted)

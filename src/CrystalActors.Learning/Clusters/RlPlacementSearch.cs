@@ -14,7 +14,7 @@ public static class RlPlacementSearch
 {
     public static ClusterSearchResult Run(IClusterPotential potential, Molecule seedCluster, IReadOnlyList<Element> bag,
         ClusterEnvironmentOptions envOptions, ClusterPpoOptions ppoOptions, ClusterRelaxOptions relax, long budget, double trainFraction,
-        int seed, double isomerTolerance = 0.05, Action<PpoIterationStats>? onIteration = null)
+        int seed, double isomerTolerance = 0.05, Action<PpoIterationStats>? onIteration = null, double? isomerEnergyTolerance = null)
     {
         var counter = new CountingPotential(potential);
         var curve = new List<SearchPoint>();
@@ -27,10 +27,10 @@ public static class RlPlacementSearch
             }).ToList();
         }
         // distinct unrelaxed candidates, lowest first
-        var candidates = new IsomerSet(isomerTolerance);
+        var candidates = new IsomerSet(isomerTolerance, isomerEnergyTolerance);
         foreach (var e in episodes) candidates.Add(e.Cluster, e.Energy);
         var b = new Budget(counter, budget);
-        var minima = new IsomerSet(isomerTolerance);
+        var minima = new IsomerSet(isomerTolerance, isomerEnergyTolerance);
         double best = double.PositiveInfinity;
         foreach (var c in candidates.Isomers)
         {
