@@ -29,13 +29,16 @@ public static class MetalClusterCommands
     private static Command Run()
     {
         var config = new Option<FileInfo>("--config") { Description = "Cluster-run file (cluster-config/clusters-*.json).", Required = true };
+        var seedOpt = new Option<int?>("--seed") { Description = "Override the config's random seed; the run is then named <name>-seed<N>" };
         var run = new Command("run", "Grow seed + bag with every configured method at one energy-evaluation budget; writes runs/<name>/.");
         run.Options.Add(config);
+        run.Options.Add(seedOpt);
         run.SetAction(p =>
         {
             try
             {
                 var o = ClusterRunOptions.Load(p.GetValue(config)!.FullName);
+                if (p.GetValue(seedOpt) is int sd) o = o with { Seed = sd, Name = $"{o.Name}-seed{sd}" };
                 var s = ClusterRunner.Run(o);
                 foreach (var m in s)
                     Console.WriteLine(FormattableString.Invariant($"{m.Method,-14} evaluations={m.Evaluations} min_energy_ev={m.MinEnergyEv:F4} n_unique={m.NUnique} n_low_energy={m.NLowEnergy} seconds={m.Seconds:F0}"));
