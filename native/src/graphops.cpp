@@ -28,7 +28,12 @@ namespace {
 constexpr int64_t kGrain = 2048;  // rows per task of a parallel gather
 
 // x viewed as [rows, width] (1-D: width 1).
-int64_t width_of(const at::Tensor& x) { return x.dim() == 1 ? 1 : x.numel() / std::max<int64_t>(x.size(0), 1); }
+// Elements per row (product of the trailing sizes); also right for a tensor with zero rows, whose numel is 0.
+int64_t width_of(const at::Tensor& x) {
+  int64_t w = 1;
+  for (int64_t d = 1; d < x.dim(); ++d) w *= x.size(d);
+  return w;
+}
 
 at::Tensor rows_like(const at::Tensor& x, int64_t rows) {
   auto sizes = x.sizes().vec();

@@ -16,6 +16,7 @@ foreach (var c in PotentialCommands.Create()) root.Subcommands.Add(c);
 root.Subcommands.Add(OfflineCommands.Create());
 root.Subcommands.Add(CampaignCommands.Create());
 root.Subcommands.Add(ClusterCommands.Create());
+root.Subcommands.Add(MetalClusterCommands.Create());
 root.Subcommands.Add(BenchCommands.Create());
 
 var parse = root.Parse(args);

@@ -96,6 +96,36 @@ public sealed class RadiusGraph
         return FromCartesian(cartesian.Length / 3, Lat9(lattice), cartesian, cutoff);
     }
 
+    /// <summary>
+    /// The non-periodic radius graph of a molecule or cluster (flattened [n, 3] Cartesian positions, Å), as matgl's
+    /// <c>Atoms2Graph</c> builds it when the atoms are not periodic: every ordered pair i ≠ j with |x_j − x_i| ≤ cutoff,
+    /// row-major (by i, then j), all images zero.
+    /// </summary>
+    public static RadiusGraph BuildNonPeriodic(ReadOnlySpan<double> cartesian, double cutoff)
+    {
+        if (cartesian.Length % 3 != 0 || cartesian.Length == 0)
+            throw new ArgumentException($"Cartesian coordinates must be a non-empty flattened [n, 3] array, got {cartesian.Length} values", nameof(cartesian));
+        if (!(cutoff > 0) || !double.IsFinite(cutoff))
+            throw new ArgumentOutOfRangeException(nameof(cutoff), cutoff, "cutoff must be a positive finite distance in Å");
+        for (int i = 0; i < cartesian.Length; i++)
+            if (!double.IsFinite(cartesian[i]))
+                throw new ArgumentException($"atom {i / 3} has a non-finite Cartesian coordinate", nameof(cartesian));
+        int n = cartesian.Length / 3;
+        var src = new List<int>();
+        var dst = new List<int>();
+        var dist = new List<double>();
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++)
+            {
+                if (i == j) continue;
+                double dx = cartesian[3 * j] - cartesian[3 * i], dy = cartesian[3 * j + 1] - cartesian[3 * i + 1], dz = cartesian[3 * j + 2] - cartesian[3 * i + 2];
+                double d = Math.Sqrt(dx * dx + dy * dy + dz * dz);
+                if (d > cutoff) continue;
+                src.Add(i); dst.Add(j); dist.Add(d);
+            }
+        return new RadiusGraph(n, cutoff, src.ToArray(), dst.ToArray(), new int[3 * src.Count], dist.ToArray());
+    }
+
     private static RadiusGraph FromCartesian(int n, double[] l, ReadOnlySpan<double> cart, double cutoff)
     {
         var raw = PointsInSpheres.Find(cart, l, cutoff);

@@ -6,10 +6,16 @@ namespace CrystalActors.Models.M3gnet;
 
 /// <summary>One periodic configuration to evaluate: lattice rows (Å), fractional coordinates [n, 3] and node types
 /// (indices into the model's element list). <see cref="Cartesian"/>, when given, is what the radius graph is built
-/// from (as matgl's ASE path does with <c>atoms.positions</c>); otherwise frac·L.</summary>
-public sealed record AtomsInput(Mat3 Lattice, double[] FracCoords, int[] Types, double[]? Cartesian = null)
+/// from (as matgl's ASE path does with <c>atoms.positions</c>); otherwise frac·L.
+/// A non-periodic input (<see cref="Periodic"/> false, made by <see cref="ForMolecule"/>) has the identity as lattice,
+/// Cartesian positions as "fractional" ones, a graph without images and zero stress.</summary>
+public sealed record AtomsInput(Mat3 Lattice, double[] FracCoords, int[] Types, double[]? Cartesian = null, bool Periodic = true)
 {
     public int NumAtoms => Types.Length;
+
+    /// <summary>A molecule or cluster in free space: flattened Cartesian positions (Å) and node types.</summary>
+    public static AtomsInput ForMolecule(double[] cartesian, int[] types) =>
+        new(Mat3.Identity, cartesian, types, null, Periodic: false);
 }
 
 /// <summary>Energy (eV), forces (eV/Å, flattened [n, 3]) and stress (GPa, row-major 3×3, σ = (1/V) ∂E/∂ε, ASE sign:
@@ -97,7 +103,13 @@ public sealed class M3gnetPotential : IDisposable
         return new AtomsInput(s.Lattice.Matrix, frac, types);
     }
 
+    /// <summary>A molecule or cluster in free space (no periodic images).</summary>
+    public AtomsInput ToInput(Molecule m) => AtomsInput.ForMolecule(m.FlatPositions(), m.Species.Select(Model.TypeIndex).ToArray());
+
     public PotentialResult Compute(Structure structure) => Compute([ToInput(structure)])[0];
+
+    /// <summary>Energy and forces of a molecule or cluster in free space (stress is zero).</summary>
+    public PotentialResult Compute(Molecule molecule) => Compute([ToInput(molecule)])[0];
 
     public PotentialResult[] Compute(IReadOnlyList<Structure> structures) => Compute(structures.Select(ToInput).ToArray());
 
@@ -110,7 +122,9 @@ public sealed class M3gnetPotential : IDisposable
         for (int g = 0; g < inputs.Count; g++)
         {
             var a = inputs[g];
-            graphs[g] = a.Cartesian is null
+            graphs[g] = !a.Periodic
+                ? RadiusGraph.BuildNonPeriodic(a.FracCoords, Model.Config.Cutoff)
+                : a.Cartesian is null
                 ? RadiusGraph.Build(a.Lattice, a.FracCoords, Model.Config.Cutoff)
                 : RadiusGraph.BuildFromCartesian(a.Lattice, a.Cartesian, Model.Config.Cutoff);
         }
@@ -213,7 +227,8 @@ public sealed class M3gnetPotential : IDisposable
             for (int i = 0; i < f.Length; i++) f[i] = -forces[3 * n0 + i];
             double volume = Math.Abs(a.Lattice.Determinant);
             var stress = new double[9];
-            for (int i = 0; i < 9; i++) stress[i] = dEdStrain[9 * g + i] / volume * EvPerA3ToGPa;
+            if (a.Periodic)
+                for (int i = 0; i < 9; i++) stress[i] = dEdStrain[9 * g + i] / volume * EvPerA3ToGPa;
             results[g] = new PotentialResult(energies[g] + Model.ReferenceEnergy(a.Types), a.NumAtoms, f, stress);
         }
         Timings.AddBackward(t0);
