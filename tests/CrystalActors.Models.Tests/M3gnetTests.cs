@@ -191,3 +191,17 @@ public class M3gnetTests(ITestOutputHelper output)
         Assert.True(maxS <= stressTol, $"max stress component diff {maxS:E3} GPa");
     }
 }
+
+public class M3gnetLimitsTests
+{
+    [Fact]
+    public void AnUnphysicallyDenseCell_IsRefusedBeforeAnyWork()
+    {
+        using var potential = M3gnetPotential.Load(M3gnetTestData.WeightsPath(M3gnetTestData.MpWeights));
+        var tiny = CrystalActors.Crystals.Structure.FromSpecies(CrystalActors.Crystals.Lattice.Cubic(Math.Cbrt(2e-3)),
+            [CrystalActors.Crystals.Element.FromSymbol("Na"), CrystalActors.Crystals.Element.FromSymbol("Cl")],
+            [new CrystalActors.Crystals.Vec3(0, 0, 0), new CrystalActors.Crystals.Vec3(0.5, 0.5, 0.5)], "tiny");
+        var e = Assert.Throws<ArgumentException>(() => potential.Compute(tiny));
+        Assert.StartsWith("tiny: 0.001 Å³ per atom is below 1 Å³", e.Message);
+    }
+}

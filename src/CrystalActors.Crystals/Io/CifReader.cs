@@ -20,6 +20,10 @@ public static class CifReader
     /// <summary>Occupancies within this of 1 count as fully occupied (files print 0.9999 or 1.000(3)).</summary>
     public const double OccupancyTolerance = 1e-3;
 
+    /// <summary>Most sites a data block may expand to under its symmetry operations (checked while expanding, and as
+    /// 200 × this many site × operation candidates before), so a small file cannot demand minutes of work.</summary>
+    public const int MaxSites = 1000;
+
     public static Structure ReadFile(string path) => Parse(File.ReadAllText(path), path);
 
     /// <summary>The structure of the first data block that has atom sites.</summary>
@@ -58,6 +62,9 @@ public static class CifReader
         var ops = ReadSymmetryOperations(block, file);
         var sites = ReadAsymmetricSites(block, lattice, file);
 
+        if ((long)sites.Count * ops.Count > 200L * MaxSites)
+            throw new CrystalFormatException(file, block.Line,
+                $"data_{block.Name}: {sites.Count} sites × {ops.Count} symmetry operations exceed the expansion limit ({MaxSites} sites)");
         var expanded = new List<Site>();
         var expandedCart = new List<(Vec3 Frac, int SourceLine, string Label)>();
         foreach (var (site, line, label) in sites)
@@ -73,6 +80,8 @@ public static class CifReader
                             $"site {label} ({site.Species.Symbol}) maps onto site {expandedCart[clash].Label} ({expanded[clash].Species.Symbol}, line {expandedCart[clash].SourceLine}) under the symmetry operations; mixed occupancy is not supported");
                     continue;
                 }
+                if (expanded.Count == MaxSites)
+                    throw new CrystalFormatException(file, line, $"data_{block.Name}: the symmetry operations expand the sites beyond {MaxSites}");
                 expanded.Add(new Site(site.Species, f));
                 expandedCart.Add((f, line, label));
             }

@@ -15,6 +15,14 @@ public static class NeighborSearch
     /// <summary>Above this many centre × image tests, cell lists replace the direct double loop.</summary>
     internal const long DirectPairLimit = 60_000;
 
+    /// <summary>Largest |fractional coordinate| accepted: beyond it a site is far outside any sensible cell (and integer
+    /// image shifts would overflow).</summary>
+    public const double MaxFractionalCoordinate = 1e6;
+
+    /// <summary>Most periodic images a search may generate (sites × images per site): a cell far smaller than the cutoff
+    /// (e.g. a 2e-3 Å³ cell at 5 Å) would need billions.</summary>
+    public const long MaxImages = 20_000_000;
+
     /// <summary>All pairs (i, j, image) with 0 &lt; |cart(f_j + image) - cart(f_i)| ≤ cutoff, except i = j at zero image.
     /// Two distinct sites at the same position are reported at distance 0.</summary>
     public static NeighborList FindNeighbors(Structure structure, double cutoff)
@@ -43,6 +51,8 @@ public static class NeighborSearch
         {
             Vec3 f = fracCoords[i];
             if (!f.IsFinite) throw new ArgumentException($"site {i} has a non-finite fractional coordinate {f}", nameof(fracCoords));
+            if (Math.Abs(f.X) > MaxFractionalCoordinate || Math.Abs(f.Y) > MaxFractionalCoordinate || Math.Abs(f.Z) > MaxFractionalCoordinate)
+                throw new ArgumentException($"site {i} has a fractional coordinate {f} beyond ±{MaxFractionalCoordinate:0e0}", nameof(fracCoords));
             double sa = Math.Floor(f.X), sb = Math.Floor(f.Y), sc = Math.Floor(f.Z);
             ws.Shift[3 * i] = (int)sa; ws.Shift[3 * i + 1] = (int)sb; ws.Shift[3 * i + 2] = (int)sc;
             ws.Home[i] = new Vec3(f.X - sa, f.Y - sb, f.Z - sc);
@@ -51,6 +61,11 @@ public static class NeighborSearch
 
         Vec3 widths = lattice.PerpendicularWidths;
         double ra = cutoff / widths.X, rb = cutoff / widths.Y, rc = cutoff / widths.Z; // reach in fractional units
+        // Bound the work before doing it: (2n+1)³ images per site, counted in floating point so that it cannot overflow.
+        double images = (2 * Math.Ceiling(ra) + 1) * (2 * Math.Ceiling(rb) + 1) * (2 * Math.Ceiling(rc) + 1) * Math.Max(n, 1);
+        if (!(images <= MaxImages))
+            throw new ArgumentException($"the cell (perpendicular widths {widths.X:G3}, {widths.Y:G3}, {widths.Z:G3} Å, {lattice.Volume:G3} Å³) is too small for a " +
+                                        $"{cutoff} Å neighbour search: it would need {images:G3} periodic images (limit {MaxImages:G3})");
         int na = (int)Math.Ceiling(ra), nb = (int)Math.Ceiling(rb), nc = (int)Math.Ceiling(rc);
 
         // Candidate images, generated in (site, a, b, c) order.

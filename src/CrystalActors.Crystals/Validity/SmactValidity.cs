@@ -12,6 +12,10 @@ namespace CrystalActors.Crystals.Validity;
 /// </summary>
 public static class SmactValidity
 {
+    /// <summary>Most distinct elements checked (as many as an MP-20 crystal has sites): 20 take about 4 s at worst, and
+    /// each further element multiplies the time.</summary>
+    public const int MaxDistinctElements = 20;
+
     public static bool IsValid(Structure structure) => IsValid(structure.Composition);
 
     public static bool IsValid(Composition composition)
@@ -29,6 +33,9 @@ public static class SmactValidity
     {
         if (elements.Length != counts.Length) throw new ArgumentException($"{elements.Length} elements but {counts.Length} counts");
         if (elements.Length == 0) throw new ArgumentException("empty composition");
+        if (elements.Length > MaxDistinctElements)
+            throw new ArgumentException($"{elements.Length} distinct elements: SMACT validity is checked for up to {MaxDistinctElements} " +
+                                        "(its search over oxidation states grows exponentially with the number of elements)");
         if (elements.Length == 1) return true;
         bool allMetals = true;
         foreach (var e in elements) allMetals &= e.IsSmactMetal;

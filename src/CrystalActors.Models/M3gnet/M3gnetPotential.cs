@@ -90,8 +90,17 @@ public sealed class M3gnetPotential : IDisposable
     public static M3gnetPotential Load(string path, ScalarType dtype = ScalarType.Float32, Device? device = null) =>
         new(M3gnetModel.Load(path, dtype, device));
 
+    /// <summary>Smallest cell volume per atom (Å³) evaluated: the densest elemental solids have about 5 Å³ per atom; far
+    /// below, every atom has tens of thousands of neighbours within the cutoff and the three-body terms alone would
+    /// exhaust memory (a 2e-3 Å³ cell did).</summary>
+    public const double MinVolumePerAtom = 1.0;
+
     public AtomsInput ToInput(Structure s)
     {
+        double perAtom = s.Lattice.Volume / Math.Max(1, s.NumSites);
+        if (!(perAtom >= MinVolumePerAtom))
+            throw new ArgumentException($"{s.Id ?? s.Composition.ReducedFormula}: {perAtom:G3} Å³ per atom is below {MinVolumePerAtom} Å³, not a physical " +
+                                        "crystal; M3GNet would need more neighbours than memory holds");
         var frac = new double[3 * s.NumSites];
         var types = new int[s.NumSites];
         for (int i = 0; i < s.NumSites; i++)
