@@ -77,3 +77,17 @@ public class GraphTests
         Assert.Contains("site 1", ex.Message);
     }
 }
+
+public class PointsInSpheresLimitsTests
+{
+    [Fact]
+    public void AFractionalCoordinateOfTwoBillion_IsRefusedInsteadOfLoopingForever()
+    {
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        double[] lattice = [5.6, 0, 0, 0, 5.6, 0, 0, 0, 5.6];
+        double[] cart = [0, 0, 0, 2e9 * 5.6, 2.8, 2.8];
+        var e = Assert.Throws<ArgumentException>(() => CrystalActors.Models.Graph.PointsInSpheres.Find(cart, lattice, 5.0));
+        Assert.Contains("wrap the sites into the cell", e.Message);
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(5));
+    }
+}

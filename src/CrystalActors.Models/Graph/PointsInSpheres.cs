@@ -17,6 +17,9 @@ public static class PointsInSpheres
 {
     private const double Tol = 1e-8;
 
+    /// <summary>Most (image, site) visits a search may make; see the check in <see cref="Find"/>.</summary>
+    public const double MaxImageVisits = 2e7;
+
     public readonly record struct Result(int Count, int[] Src, int[] Dst, int[] Images, double[] Distances);
 
     /// <param name="cart">Cartesian coordinates, flattened [n, 3] (Å); they are both the centres and the points.</param>
@@ -64,6 +67,13 @@ public static class PointsInSpheres
             minBounds[m] = (long)Math.Floor(minF[m] - maxr[m] - 1e-8);
             maxBounds[m] = (long)Math.Ceiling(maxF[m] + maxr[m] + 1e-8);
         }
+        // The loop below visits every image between the smallest and largest fractional coordinate: bound it before
+        // starting (a coordinate of 2e9 once meant billions of iterations).
+        double visits = (double)Math.Max(n, 1);
+        for (int m = 0; m < 3; m++) visits *= Math.Max(1.0, (double)maxBounds[m] - minBounds[m]);
+        if (!(visits <= MaxImageVisits))
+            throw new ArgumentException($"the sites span fractional coordinates {minF[0]:G3}..{maxF[0]:G3}, {minF[1]:G3}..{maxF[1]:G3}, " +
+                                        $"{minF[2]:G3}..{maxF[2]:G3} with a {r} Å cutoff: {visits:G3} image visits (limit {MaxImageVisits:G3}); wrap the sites into the cell");
         var inCell = new double[3 * n];
         MatMul3(wrapped, n, lattice, inCell);
 
