@@ -52,7 +52,8 @@ public static partial class PwOutputParser
             {
                 iterationLines++;
                 // A numbered iteration that does not follow the previous one means a duplicated block: realign.
-                if (int.TryParse(m.Groups[1].Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n))
+                // Iterations count from 1; "#   0" or a negative number is a damaged line, counted but not used to realign.
+                if (int.TryParse(m.Groups[1].Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) && n >= 1)
                 {
                     iterationLines = n;
                     if (accuracies.Count >= n) accuracies.RemoveRange(n - 1, accuracies.Count - (n - 1));
@@ -113,7 +114,8 @@ public static partial class PwOutputParser
             }
             else if ((m = NbndRegex().Match(line)).Success)
             {
-                nbnd = int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+                if (int.TryParse(m.Groups[1].Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int bands) && bands > 0) nbnd = bands;
+                else warnings.Add($"unreadable number of bands: '{line.Trim()}'");
             }
             else if (line.Contains("JOB DONE.", StringComparison.Ordinal))
             {

@@ -159,6 +159,23 @@ public class PwOutputParserTests
         Assert.Equal(1.3764, o.BandGapEv!.Value, 10);
     }
 
+    /// <summary>Issue #19: "iteration #   0" and a band count beyond int made a good result a setup error or ended the run.</summary>
+    [Fact]
+    public void Parse_DamagedIterationAndBandLines_NeverThrowAndKeepTheResult()
+    {
+        var good = PwOutputParser.Parse(TestData.Output("val_mp-22894_A"));
+        var text = TestData.Output("val_mp-22894_A")
+            .Replace("iteration #  2 ", "iteration #  0 ")
+            .Replace("number of Kohn-Sham states=          256", "number of Kohn-Sham states= 99999999999999999999");
+        var o = PwOutputParser.Parse(text);
+        Assert.Equal(good.TotalEnergyRy, o.TotalEnergyRy);
+        Assert.Equal(good.BandGapEv, o.BandGapEv);
+        Assert.True(o.Converged);
+        Assert.Null(o.NumberOfBands);
+        Assert.Contains(o.Warnings, w => w.Contains("number of bands"));
+        Assert.Equal(good.ScfIterations, o.ScfIterations); // taken from "convergence has been achieved in N iterations"
+    }
+
     [Fact]
     public void Parse_CrashFileOnly_ReadsTheError()
     {
