@@ -116,12 +116,24 @@ public sealed class PwRunner
     /// <param name="inputText">The pw.x input; its outdir should be relative ('./out') so that it lands in the working directory.</param>
     /// <param name="name">A label for the working directory and logs.</param>
     /// <param name="monitor">Live SCF monitor for this attempt, or null.</param>
+    /// <summary>
+    /// The working directory's name: the label (file-name-safe, at most 80 characters) and a 12-hex-digit random part
+    /// that is always kept, so two jobs never share a directory whatever their labels (a long label once cut the
+    /// unique part off, and one job's clean-up deleted another's files).
+    /// </summary>
+    internal static string ScratchName(string label)
+    {
+        string safe = string.Concat(label.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'));
+        if (safe.Length > 80) safe = safe[..80];
+        if (safe.Length == 0 || safe.Trim('.').Length == 0) safe = "job";
+        return $"{safe}-{Guid.NewGuid():N}"[..(safe.Length + 13)];
+    }
+
     public async Task<PwRunOutcome> RunAsync(string inputText, string name, ScfMonitor? monitor, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(inputText);
         string root = Options.ScratchRoot ?? Path.Combine(Path.GetTempPath(), "crystal-actors-dft");
-        string safeName = string.Concat(name.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'));
-        string dir = Path.Combine(root, $"{safeName}-{Guid.NewGuid():N}"[..Math.Min(safeName.Length + 13, 120)]);
+        string dir = Path.Combine(root, ScratchName(name));
         Directory.CreateDirectory(dir);
         try
         {
