@@ -30,10 +30,16 @@ public sealed class DftJobExecutor(DftService dft) : IJobExecutor
         var job = ParsePayload(payload);
         if (job.Protocol is null) throw new JobPayloadException($"job {job.Label}: no DFT protocol");
         var structure = ParseStructure(job);
-        try { dft.Pseudos.EnsureAvailable(ToCell(structure).Species); }
+        try
+        {
+            var cell = ToCell(structure);
+            dft.Pseudos.EnsureAvailable(cell.Species);
+            // Every setting checked against its whitelist or range before a pw.x input exists (a payload is network input).
+            job.Protocol.Resolve(cell, dft.Pseudos, out _);
+        }
         catch (Exception e) when (e is FileNotFoundException or ArgumentException or InvalidOperationException)
         {
-            throw new JobPayloadException(e.Message);
+            throw new JobPayloadException($"job {job.Label}: {e.Message}");
         }
     }
 

@@ -47,6 +47,7 @@ public sealed class JsonLinesDftResultCache : IDftResultCache
             {
                 var entry = JsonSerializer.Deserialize<Entry>(line, Json)
                             ?? throw new JsonException("null entry");
+                if (entry.Key is null || entry.Result is null) throw new JsonException("an entry needs a \"Key\" and a \"Result\"");
                 _results[entry.Key] = entry.Result;
             }
             catch (JsonException e)

@@ -52,9 +52,27 @@ public sealed record PwParameters
     public bool IsSmearing => string.Equals(Occupations, "smearing", StringComparison.Ordinal);
 
     /// <summary>Checks the combinations pw.x would reject, before anything runs.</summary>
+    /// <summary>The smearing names pw.x 6.x accepts; anything else would be written into the &amp;SYSTEM namelist as is.</summary>
+    public static readonly string[] SmearingNames =
+        ["gaussian", "gauss", "methfessel-paxton", "m-p", "mp", "marzari-vanderbilt", "cold", "m-v", "mv", "fermi-dirac", "f-d", "fd"];
+
+    /// <summary>Upper bounds of a job's settings: a job payload is input from the network, and a typo (or a forged
+    /// message) must not ask a node for a 10⁶ Ry cutoff or a 1000³ k-mesh.</summary>
+    public const double MaxEcutWfcRy = 500, MaxEcutRhoRy = 8000;
+    public const int MaxKPointsPerAxis = 64, MaxBands = 20000;
+
     public void Validate()
     {
-        if (EcutWfcRy <= 0) throw new ArgumentOutOfRangeException(nameof(EcutWfcRy), EcutWfcRy, "must be > 0 Ry");
+        if (!(EcutWfcRy > 0 && EcutWfcRy <= MaxEcutWfcRy)) throw new ArgumentOutOfRangeException(nameof(EcutWfcRy), EcutWfcRy, $"must be in (0, {MaxEcutWfcRy}] Ry");
+        if (!(EcutRhoRy <= MaxEcutRhoRy)) throw new ArgumentOutOfRangeException(nameof(EcutRhoRy), EcutRhoRy, $"must be <= {MaxEcutRhoRy} Ry");
+        if (KPoints.N1 is < 1 or > MaxKPointsPerAxis || KPoints.N2 is < 1 or > MaxKPointsPerAxis || KPoints.N3 is < 1 or > MaxKPointsPerAxis)
+            throw new ArgumentOutOfRangeException(nameof(KPoints), KPoints, $"each axis must be in 1..{MaxKPointsPerAxis}");
+        if (Nbnd is > MaxBands) throw new ArgumentOutOfRangeException(nameof(Nbnd), Nbnd, $"must be <= {MaxBands}");
+        if (Smearing is not null && !SmearingNames.Contains(Smearing))
+            throw new ArgumentOutOfRangeException(nameof(Smearing), Smearing, $"valid: {string.Join(", ", SmearingNames)}");
+        if (DegaussRy is { } dg && !(dg > 0 && dg <= 1)) throw new ArgumentOutOfRangeException(nameof(DegaussRy), DegaussRy, "must be in (0, 1] Ry");
+        if (!double.IsFinite(TotCharge) || StartingMagnetization is { } sm && !(sm >= -1 && sm <= 1) || TotMagnetization is { } tm && !double.IsFinite(tm))
+            throw new ArgumentException("tot_charge and tot_magnetization must be finite, starting_magnetization in [-1, 1]");
         if (EcutRhoRy < 4 * EcutWfcRy)
             throw new ArgumentOutOfRangeException(nameof(EcutRhoRy), EcutRhoRy, $"must be >= 4 x ecutwfc ({4 * EcutWfcRy} Ry)");
         if (Nbnd is < 1) throw new ArgumentOutOfRangeException(nameof(Nbnd), Nbnd, "must be >= 1");
@@ -68,7 +86,7 @@ public sealed record PwParameters
         if (MixingBeta is <= 0 or > 1) throw new ArgumentOutOfRangeException(nameof(MixingBeta), MixingBeta, "must be in (0, 1]");
         if (Diagonalization is not ("david" or "ppcg" or "cg"))
             throw new ArgumentOutOfRangeException(nameof(Diagonalization), Diagonalization, "valid: david, ppcg, cg");
-        if (ConvThr <= 0) throw new ArgumentOutOfRangeException(nameof(ConvThr), ConvThr, "must be > 0");
-        if (ElectronMaxstep < 1) throw new ArgumentOutOfRangeException(nameof(ElectronMaxstep), ElectronMaxstep, "must be >= 1");
+        if (!(ConvThr > 0 && ConvThr < 1)) throw new ArgumentOutOfRangeException(nameof(ConvThr), ConvThr, "must be in (0, 1)");
+        if (ElectronMaxstep is < 1 or > 10000) throw new ArgumentOutOfRangeException(nameof(ElectronMaxstep), ElectronMaxstep, "must be in 1..10000");
     }
 }

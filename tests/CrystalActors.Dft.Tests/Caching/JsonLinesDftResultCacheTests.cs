@@ -40,4 +40,21 @@ public class JsonLinesDftResultCacheTests
             File.Delete(path);
         }
     }
+
+    /// <summary>Issue #19: a line with "Result": null once crashed `dft run`; it is skipped like a torn line.</summary>
+    [Fact]
+    public void Reopen_ALineWithoutAResult_IsSkipped()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"dft-cache-{Guid.NewGuid():N}.jsonl");
+        try
+        {
+            new JsonLinesDftResultCache(path).Put("k1", Sample);
+            File.AppendAllText(path, "{\"Key\": \"k2\", \"Result\": null}\n{\"Result\": null}\n");
+            var reopened = new JsonLinesDftResultCache(path);
+            Assert.Equal(1, reopened.Count);
+            Assert.True(reopened.TryGet("k1", out _));
+            Assert.False(reopened.TryGet("k2", out _));
+        }
+        finally { File.Delete(path); }
+    }
 }
