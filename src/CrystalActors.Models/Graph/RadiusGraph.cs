@@ -86,14 +86,19 @@ public sealed class RadiusGraph
     /// </summary>
     public static RadiusGraph BuildFromCartesian(Mat3 lattice, ReadOnlySpan<double> cartesian, double cutoff)
     {
+        CheckCartesian(cartesian, cutoff, "site");
+        return FromCartesian(cartesian.Length / 3, Lat9(lattice), cartesian, cutoff);
+    }
+
+    private static void CheckCartesian(ReadOnlySpan<double> cartesian, double cutoff, string what)
+    {
         if (cartesian.Length % 3 != 0 || cartesian.Length == 0)
             throw new ArgumentException($"Cartesian coordinates must be a non-empty flattened [n, 3] array, got {cartesian.Length} values", nameof(cartesian));
         if (!(cutoff > 0) || !double.IsFinite(cutoff))
             throw new ArgumentOutOfRangeException(nameof(cutoff), cutoff, "cutoff must be a positive finite distance in Å");
         for (int i = 0; i < cartesian.Length; i++)
             if (!double.IsFinite(cartesian[i]))
-                throw new ArgumentException($"site {i / 3} has a non-finite Cartesian coordinate", nameof(cartesian));
-        return FromCartesian(cartesian.Length / 3, Lat9(lattice), cartesian, cutoff);
+                throw new ArgumentException($"{what} {i / 3} has a non-finite Cartesian coordinate", nameof(cartesian));
     }
 
     /// <summary>
@@ -103,13 +108,7 @@ public sealed class RadiusGraph
     /// </summary>
     public static RadiusGraph BuildNonPeriodic(ReadOnlySpan<double> cartesian, double cutoff)
     {
-        if (cartesian.Length % 3 != 0 || cartesian.Length == 0)
-            throw new ArgumentException($"Cartesian coordinates must be a non-empty flattened [n, 3] array, got {cartesian.Length} values", nameof(cartesian));
-        if (!(cutoff > 0) || !double.IsFinite(cutoff))
-            throw new ArgumentOutOfRangeException(nameof(cutoff), cutoff, "cutoff must be a positive finite distance in Å");
-        for (int i = 0; i < cartesian.Length; i++)
-            if (!double.IsFinite(cartesian[i]))
-                throw new ArgumentException($"atom {i / 3} has a non-finite Cartesian coordinate", nameof(cartesian));
+        CheckCartesian(cartesian, cutoff, "atom");
         int n = cartesian.Length / 3;
         var src = new List<int>();
         var dst = new List<int>();
