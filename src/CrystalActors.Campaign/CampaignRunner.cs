@@ -58,7 +58,7 @@ public static class CampaignRunner
         Directory.CreateDirectory(run);
         if (settings.Roles.Contains("coordinator"))
         {
-            File.WriteAllText(Path.Combine(run, "config.json"), options.ToJson());
+            AtomicFile.WriteAllText(Path.Combine(run, "config.json"), options.ToJson());
             if (options.OptimumSearch && OptimumFile.TryRead(run) is null)
             {
                 Log.Information("Campaign {Name}: searching the best reward reachable under the reward model (optimum_search)", options.Name);

@@ -93,7 +93,7 @@ public static class MetalClusterCommands
                 var json = ClusterRunner.Evaluate(p.GetValue(xyz)!.FullName, potential, model.Relax(p), p.GetValue(tol));
                 var path = p.GetValue(output)!.FullName;
                 Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-                File.WriteAllText(path, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+                AtomicFile.WriteAllText(path, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
                 Console.WriteLine($"n_unique={json["n_unique"]} min_energy_ev={json["min_energy_ev"]} mean_energy_ev={json["mean_energy_ev"]} -> {path}");
                 return 0;
             }

@@ -58,17 +58,20 @@ public static class PotentialCommands
         {
             using var potential = common.LoadPotential(p);
             var records = common.ReadRecords(p);
-            using var stream = File.Create(p.GetValue(common.Output)!);
             int ok = 0, failed = 0;
-            foreach (var chunk in records.Chunk(common.BatchSize(p)))
+            // The output appears whole when the work is done: an earlier file of that name stays until then.
+            AtomicFile.Write(p.GetValue(common.Output)!, stream =>
             {
-                var (valid, errors) = Validate(potential, chunk);
-                var results = potential.Compute(valid.Select(v => v.Structure!).ToArray());
-                for (int i = 0; i < valid.Count; i++) WriteEval(stream, valid[i], results[i]);
-                foreach (var (r, message) in errors) WriteError(stream, r, message);
-                ok += valid.Count;
-                failed += errors.Count;
-            }
+                foreach (var chunk in records.Chunk(common.BatchSize(p)))
+                {
+                    var (valid, errors) = Validate(potential, chunk);
+                    var results = potential.Compute(valid.Select(v => v.Structure!).ToArray());
+                    for (int i = 0; i < valid.Count; i++) WriteEval(stream, valid[i], results[i]);
+                    foreach (var (r, message) in errors) WriteError(stream, r, message);
+                    ok += valid.Count;
+                    failed += errors.Count;
+                }
+            });
             Log.Information("Evaluated {Ok} crystals with {Model} ({Failed} skipped) -> {Out}", ok, potential.Model.Name, failed, p.GetValue(common.Output));
             return 0;
         });
@@ -92,20 +95,22 @@ public static class PotentialCommands
             if (options.MaxSteps < 0) throw new ArgumentException($"--steps must be ≥ 0, got {options.MaxSteps}");
             var relaxer = new FireRelaxer(potential, options);
             var records = common.ReadRecords(p);
-            using var stream = File.Create(p.GetValue(common.Output)!);
             var counts = new Dictionary<string, int>();
-            foreach (var chunk in records.Chunk(common.BatchSize(p)))
+            AtomicFile.Write(p.GetValue(common.Output)!, stream =>
             {
-                var (valid, errors) = Validate(potential, chunk);
-                var results = relaxer.Relax(valid.Select(v => v.Structure!).ToArray());
-                for (int i = 0; i < valid.Count; i++)
+                foreach (var chunk in records.Chunk(common.BatchSize(p)))
                 {
-                    WriteRelax(stream, valid[i], results[i]);
-                    string key = results[i].Status.ToString();
-                    counts[key] = counts.GetValueOrDefault(key) + 1;
+                    var (valid, errors) = Validate(potential, chunk);
+                    var results = relaxer.Relax(valid.Select(v => v.Structure!).ToArray());
+                    for (int i = 0; i < valid.Count; i++)
+                    {
+                        WriteRelax(stream, valid[i], results[i]);
+                        string key = results[i].Status.ToString();
+                        counts[key] = counts.GetValueOrDefault(key) + 1;
+                    }
+                    foreach (var (r, message) in errors) WriteError(stream, r, message);
                 }
-                foreach (var (r, message) in errors) WriteError(stream, r, message);
-            }
+            });
             Log.Information("Relaxed {Count} crystals with {Model}: {Statuses} -> {Out}", records.Count, potential.Model.Name,
                 string.Join(", ", counts.Select(kv => $"{kv.Key} {kv.Value}")), p.GetValue(common.Output));
             return 0;

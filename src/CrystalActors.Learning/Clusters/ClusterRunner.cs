@@ -48,7 +48,7 @@ public static class ClusterRunner
         using var _ = owner;
         var dir = Path.Combine(o.OutputRoot, o.Name);
         Directory.CreateDirectory(dir);
-        File.WriteAllText(Path.Combine(dir, "config.json"), o.ToJson());
+        AtomicFile.WriteAllText(Path.Combine(dir, "config.json"), o.ToJson());
         Log.Information("Cluster run {Name}: seed {Seed} ({N} atoms) + bag {Bag}, model {Model}, budget {Budget} evaluations per method",
             o.Name, Path.GetFileName(o.SeedXyz), seed.NumAtoms, string.Join(",", bag.Select(e => e.Symbol)), potential.Name, o.Budget);
 
@@ -121,7 +121,7 @@ public static class ClusterRunner
                 ["n_low_energy"] = s.NLowEnergy, ["seconds"] = Math.Round(s.Seconds, 1), ["episodes"] = s.Episodes, ["candidates"] = s.Candidates,
             }).ToArray()),
         };
-        File.WriteAllText(Path.Combine(dir, "summary.json"), json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        AtomicFile.WriteAllText(Path.Combine(dir, "summary.json"), json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         return summaries;
     }
 

@@ -1,3 +1,4 @@
+using CrystalActors.Crystals.Io;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -238,7 +239,7 @@ public sealed class OfflineTrainer : IDisposable
             LoadCheckpoint(latest);
             Log.Information("Resumed from {Checkpoint} at step {Step}", latest, Step);
         }
-        File.WriteAllText(Path.Combine(outDir, "options.json"), Options.ToJson());
+        AtomicFile.WriteAllText(Path.Combine(outDir, "options.json"), Options.ToJson());
         Log.Information("Offline training {Options} on {Transitions} transitions ({Crystals} crystals)", Options.ToJson(), _data.TransitionCount, _data.CrystalCount);
         using var log = new ScalarLog(Path.Combine(outDir, "scalars.csv"), "step,wall_s,loss,conservative,td,mean_q,steps_per_s");
         using var tb = new TensorBoardWriter(Path.Combine(outDir, "tensorboard"));
