@@ -139,6 +139,27 @@ public sealed record CampaignOptions
         }
         Check(Name.Length > 0 && Name.IndexOfAny(Path.GetInvalidFileNameChars()) < 0, "name", $"'{Name}' is not a valid folder name");
         Check(Vocabulary.Count > 0, "vocabulary", "at least one element is needed");
+        foreach (var symbol in Vocabulary)
+            Check(Element.TryFromSymbol(symbol, out var element) && ActionVocabulary.TryGetActionIndex(element, out _), "vocabulary",
+                $"'{symbol}' is not an element of the 88-action vocabulary");
+        Check(Vocabulary.Distinct().Count() == Vocabulary.Count, "vocabulary", "an element is listed twice");
+        Check(Skeleton.MaterialIds.Count > 0, "skeleton.material_ids", "at least one material id is needed");
+        Check(double.IsFinite(TargetGapEv) && TargetGapEv <= 20, "target_gap_ev", "must be a finite gap of at most 20 eV");
+        Check(double.IsFinite(RewardBeta), "reward_beta", "must be finite");
+        Check(WallTimeMinutes is null || WallTimeMinutes > 0, "wall_time_minutes", "must be > 0 (or absent)");
+        Check(double.IsFinite(Epsilon.DecayRate) && Epsilon.DecayRate >= 0, "epsilon.decay_rate", "must be a finite rate >= 0");
+        Check(Dqn.TargetUpdateEvery >= 1, "dqn.target_update_every", "must be >= 1");
+        Check(Dqn.UpdatesPerEpisode >= 0, "dqn.updates_per_episode", "must be >= 0");
+        Check(Dqn.LearningStarts >= 0, "dqn.learning_starts", "must be >= 0");
+        Check(Dqn.PublishEvery >= 1, "dqn.publish_every", "must be >= 1");
+        Check(RewardModel.ReplayRatio is >= 0 and <= 1, "reward_model.replay_ratio", "must be in [0, 1]");
+        Check(Relax.Fmax > 0 && double.IsFinite(Relax.Fmax), "relax.fmax", "must be a positive force (eV/Å)");
+        Check(Relax.Steps >= 0, "relax.steps", "must be >= 0");
+        Check(Dft.EcutWfcRy is null or > 0, "dft.ecut_wfc_ry", "must be > 0 (or absent)");
+        Check(Dft.EcutRhoRy is null or > 0, "dft.ecut_rho_ry", "must be > 0 (or absent)");
+        Check(Dft.KSpacingInvAngstrom is null or > 0, "dft.k_spacing_inv_angstrom", "must be > 0 (or absent)");
+        Check(OfflineCql.CheckpointEvery >= 1 && OfflineCql.BatchSize >= 1, "offline_cql", "checkpoint_every and batch_size must be >= 1");
+        Check(OfflineCql.CqlWeight >= 0 && double.IsFinite(OfflineCql.CqlWeight), "offline_cql.cql_weight", "must be a finite weight >= 0");
         Check(TargetGapEv >= 0, "target_gap_ev", "must be >= 0");
         Check(RewardBeta > 0, "reward_beta", "must be > 0");
         Check(Episodes > 0, "episodes", "must be > 0");
