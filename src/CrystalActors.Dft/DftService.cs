@@ -186,15 +186,12 @@ public sealed class DftService
     }
 
     /// <summary>Written to a temporary name and renamed: an archive file is whole or absent.</summary>
-    private static void WriteGzip(string path, string text)
+    private static void WriteGzip(string path, string text) => CrystalActors.Crystals.Io.AtomicFile.Write(path, file =>
     {
-        var tmp = path + ".tmp";
-        using (var file = File.Create(tmp))
-        using (var gz = new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionLevel.Optimal))
-        using (var w = new StreamWriter(gz))
-            w.Write(text);
-        File.Move(tmp, path, overwrite: true);
-    }
+        using var gz = new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true);
+        using var w = new StreamWriter(gz);
+        w.Write(text);
+    });
 }
 
 /// <summary>Convenience overloads taking the crystal core's Structure.</summary>

@@ -11,10 +11,8 @@ public static class TestEnvironment
     /// <summary>The shared data folder: $CRYSTAL_ACTORS_SHARED, else a `shared/` next to (or above) the repository.</summary>
     public static string SharedDir { get; } = CrystalActors.Crystals.SharedPaths.RequireShared("pseudo");
 
-    public static bool PwInstalled => FindOnPath("pw.x") is not null;
+    public static bool PwInstalled => CrystalActors.Tests.Shared.PwFactAttribute.Installed;
 
-    public static string? FindOnPath(string exe) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(p => Path.Combine(p, exe)).FirstOrDefault(File.Exists);
 
     public static string TempDir(string prefix)
     {

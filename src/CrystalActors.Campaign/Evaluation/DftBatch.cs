@@ -107,7 +107,7 @@ public static class DftBatch
 
     private static DftBatchResult ToResult(JobStatus job)
     {
-        var f = CampaignCoordinator.Finished(new DftRequested(job.JobId, 0, "", "", null), job);
+        var f = CampaignCoordinator.Finished(job);
         double? perAtom = null;
         if (f.Success && f.EnergyEv is { } e && f.RelaxedStructureJson is { } json)
         {

@@ -133,7 +133,7 @@ public static class CampaignCoordinator
             if (!c.InFlight.TryGetValue(job.JobId, out var request)) continue; // finished already, or not ours
             if (job.State == JobStates.Unknown) { fx.Add(new SubmitToFarm(JobFor(request, o))); continue; }
             if (job.State is not (JobStates.Completed or JobStates.Failed)) continue;
-            var finished = Finished(request, job);
+            var finished = Finished(job);
             c = c.Apply(finished);
             events.Add(finished);
             int distinct = Mp20JsonlReader.ParseLine(request.StructureJson, "campaign journal").Structure!.Composition.Elements.Count;
@@ -154,7 +154,7 @@ public static class CampaignCoordinator
     }
 
     /// <summary>The journal event of a job the farm has ended: the DFT result (or failure class) and the structure DFT computed.</summary>
-    public static DftFinished Finished(DftRequested request, JobStatus job)
+    public static DftFinished Finished(JobStatus job)
     {
         Dft.DftResult? result = null;
         string? unreadable = null;
@@ -171,7 +171,7 @@ public static class CampaignCoordinator
             catch (Exception e) when (e is System.Text.Json.JsonException or Runtime.Farming.JobPayloadException) { }
         }
         var failure = ok ? null : result?.FailureClass.ToString() ?? unreadable ?? (job.Error is { } err ? $"farm: {err}" : "farm_failure");
-        return new DftFinished(request.JobId, ok, result?.BandGapEv, result?.TotalEnergyEv, failure,
+        return new DftFinished(job.JobId, ok, result?.BandGapEv, result?.TotalEnergyEv, failure,
             result?.WallSeconds ?? job.ExecutorSeconds ?? 0, computed, result?.CacheHit ?? false);
     }
 

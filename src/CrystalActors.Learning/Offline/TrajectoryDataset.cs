@@ -351,17 +351,16 @@ public sealed class TrajectoryDataset
     {
         var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
         Directory.CreateDirectory(dir);
-        var tmp = path + $".{Environment.ProcessId}.tmp";
-        using (var w = new BinaryWriter(File.Create(tmp)))
+        AtomicFile.Write(path, stream =>
         {
+            using var w = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
             w.Write(System.Text.Encoding.ASCII.GetBytes(Magic));
             w.Write(Ids.Length);
             foreach (var id in Ids) w.Write(id);
             Put(w, SiteOffset); Put(w, SiteAction); Put(w, FracCoords); Put(w, EdgeOffset); Put(w, EdgeSrc); Put(w, EdgeDst);
             Put(w, EdgeDistance); Put(w, LatticeRows); Put(w, Globals); Put(w, BandGap); Put(w, FormationEnergyPerAtom); Put(w, TotalEnergy);
             Put(w, OrderOffset); Put(w, OrderCount); Put(w, Orders);
-        }
-        File.Move(tmp, path, overwrite: true);
+        });
     }
 
     /// <exception cref="InvalidDataException">not a trajectory file of this version, or truncated (names the file).</exception>

@@ -103,7 +103,7 @@ public sealed class MultiProcessFactAttribute : FactAttribute
     public MultiProcessFactAttribute()
     {
         if (!File.Exists(NodeProcess.CliDll)) Skip = $"the CLI is not built at {NodeProcess.CliDll} (dotnet build -c Release)";
-        else if (!(Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(p => File.Exists(Path.Combine(p, "pw.x"))))
+        else if (!CrystalActors.Tests.Shared.PwFactAttribute.Installed)
             Skip = "pw.x is not on PATH; apt-get install quantum-espresso to run multi-process DFT tests";
     }
 
