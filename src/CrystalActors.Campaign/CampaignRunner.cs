@@ -1,7 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster.Routing;
 using Akka.Routing;
-using CrystalActors.Campaign.Design;
+using CrystalActors.Learning.Environments.Skeletons;
 using CrystalActors.Campaign.Reporting;
 using CrystalActors.Campaign.Roles;
 using CrystalActors.Crystals.Graphs;

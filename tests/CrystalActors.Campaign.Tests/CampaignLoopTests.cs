@@ -1,3 +1,4 @@
+using CrystalActors.Learning.Dqn;
 using System.Text.Json;
 using CrystalActors.Campaign;
 using CrystalActors.Crystals.Io;

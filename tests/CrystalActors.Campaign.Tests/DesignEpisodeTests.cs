@@ -1,4 +1,4 @@
-using CrystalActors.Campaign.Design;
+using CrystalActors.Learning.Environments.Skeletons;
 using CrystalActors.Crystals;
 using CrystalActors.Crystals.Graphs;
 

@@ -1,5 +1,5 @@
-using CrystalActors.Campaign.Design;
-using CrystalActors.Campaign.Dqn;
+using CrystalActors.Learning.Environments.Skeletons;
+using CrystalActors.Learning.Dqn;
 using CrystalActors.Learning.Offline;
 using CrystalActors.Tests.Shared;
 using CrystalActors.Torch;

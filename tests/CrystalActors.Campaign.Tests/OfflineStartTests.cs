@@ -1,4 +1,4 @@
-using CrystalActors.Campaign.Dqn;
+using CrystalActors.Learning.Dqn;
 using CrystalActors.Learning.Offline;
 using CrystalActors.Torch;
 using CrystalActors.Torch.Serialization;

@@ -1,3 +1,4 @@
+using CrystalActors.Learning.Environments.Skeletons;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using CrystalActors.Crystals.Io;
@@ -31,7 +32,7 @@ public sealed record CampaignReport(
     [property: JsonPropertyName("policy_lag_max")] long PolicyLagMax = 0)
 {
     public static CampaignReport From(string campaign, CampaignState s, string stopReason, double wallSeconds, string cifDirectory,
-        Design.OptimumResult? optimum = null) => new(
+        OptimumResult? optimum = null) => new(
         campaign, stopReason, s.Episodes, s.DftRequestedCount, s.DftSucceeded, s.DftFailed,
         s.Episodes == 0 ? 0 : 100.0 * s.DftRequestedCount / s.Episodes,
         s.DftDone == 0 ? null : 100.0 * s.DftSucceeded / s.DftDone,
@@ -131,7 +132,7 @@ public sealed record GreedyReportSection(
     [property: JsonPropertyName("best_policy_steps")] long? BestPolicySteps = null,
     [property: JsonPropertyName("best_policy_formula")] string? BestPolicyFormula = null)
 {
-    public static GreedyReportSection? From(CampaignState s, Design.OptimumResult? optimum)
+    public static GreedyReportSection? From(CampaignState s, OptimumResult? optimum)
     {
         if (s.Greedy.Count == 0) return null;
         // Mean over every breadth-first order (strict), and the best order's greedy design.
@@ -150,18 +151,18 @@ public static class OptimumFile
     public const string FileName = "optimum.json";
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
-    public static void Write(string runDirectory, Design.OptimumResult result)
+    public static void Write(string runDirectory, OptimumResult result)
     {
         Directory.CreateDirectory(runDirectory);
         var path = Path.Combine(runDirectory, FileName);
         AtomicFile.WriteAllText(path, JsonSerializer.Serialize(result, Json));
     }
 
-    public static Design.OptimumResult? TryRead(string runDirectory)
+    public static OptimumResult? TryRead(string runDirectory)
     {
         var path = Path.Combine(runDirectory, FileName);
         if (!File.Exists(path)) return null;
-        try { return JsonSerializer.Deserialize<Design.OptimumResult>(File.ReadAllText(path), Json); }
+        try { return JsonSerializer.Deserialize<OptimumResult>(File.ReadAllText(path), Json); }
         catch (JsonException e) { throw new InvalidDataException($"{path}: not an optimum file ({e.Message})", e); }
     }
 }

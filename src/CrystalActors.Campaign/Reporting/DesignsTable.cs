@@ -1,5 +1,5 @@
 using System.Globalization;
-using CrystalActors.Campaign.Design;
+using CrystalActors.Learning.Environments.Skeletons;
 using CrystalActors.Crystals;
 using CrystalActors.Crystals.Io;
 using CrystalActors.Crystals.Validity;

@@ -1,3 +1,4 @@
+using CrystalActors.Learning.Environments.Skeletons;
 using System.Diagnostics;
 using Akka.Actor;
 using Akka.Cluster.Tools.PublishSubscribe;
@@ -30,7 +31,7 @@ public sealed class CampaignCoordinatorActor : ReceivePersistentActor, IWithTime
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private CoordinatorState _state = CoordinatorState.Initial;
     private CampaignScalars? _scalars;
-    private Design.OptimumResult? _optimum;
+    private OptimumResult? _optimum;
     /// <summary>Policy versions' files, so the best greedy-evaluated one can be kept (the content store holds them all).</summary>
     private readonly SortedDictionary<long, string> _policyFiles = new();
 

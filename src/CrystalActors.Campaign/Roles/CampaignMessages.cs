@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using CrystalActors.Campaign.Dqn;
+using CrystalActors.Learning.Dqn;
 using CrystalActors.Campaign.Reporting;
 using CrystalActors.Crystals;
 using CrystalActors.Crystals.Io;

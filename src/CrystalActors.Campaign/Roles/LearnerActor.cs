@@ -2,7 +2,7 @@ using Akka.Actor;
 using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
 using Akka.Persistence;
-using CrystalActors.Campaign.Dqn;
+using CrystalActors.Learning.Dqn;
 using CrystalActors.Learning.Offline;
 using CrystalActors.Runtime.Messages;
 using CrystalActors.Runtime.Persistence;

@@ -2,7 +2,7 @@ using Akka.Actor;
 using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
 using System.Text.Json;
-using CrystalActors.Campaign.Design;
+using CrystalActors.Learning.Environments.Skeletons;
 using CrystalActors.Crystals.Io;
 using CrystalActors.Learning.Offline;
 using CrystalActors.Runtime.Persistence;

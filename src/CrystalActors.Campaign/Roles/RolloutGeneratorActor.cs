@@ -1,8 +1,8 @@
 using Akka.Actor;
 using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
-using CrystalActors.Campaign.Dqn;
-using CrystalActors.Campaign.Design;
+using CrystalActors.Learning.Dqn;
+using CrystalActors.Learning.Environments.Skeletons;
 using CrystalActors.Runtime.Messages;
 
 namespace CrystalActors.Campaign.Roles;

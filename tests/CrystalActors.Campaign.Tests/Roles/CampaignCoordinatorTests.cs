@@ -1,4 +1,4 @@
-using CrystalActors.Campaign.Dqn;
+using CrystalActors.Learning.Dqn;
 using CrystalActors.Campaign.Roles;
 using CrystalActors.Crystals;
 using CrystalActors.Runtime.Messages;

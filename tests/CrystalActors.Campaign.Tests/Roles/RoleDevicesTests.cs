@@ -1,3 +1,4 @@
+using CrystalActors.Learning.Dqn;
 using CrystalActors.Campaign.Roles;
 using CrystalActors.Torch;
 

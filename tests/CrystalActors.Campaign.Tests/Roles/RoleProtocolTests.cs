@@ -1,3 +1,4 @@
+using CrystalActors.Learning.Dqn;
 using Akka.Actor;
 using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.TestKit.Xunit2;
@@ -155,8 +156,8 @@ public class RoleProtocolTests() : TestKit(AkkaTestConfig.Local)
     /// <summary>Eight episodes on the KCl skeleton played by a fresh policy, with made-up rewards.</summary>
     private static EpisodesPlayed PlayOneBatch(CampaignContext c, string generator = "n/gen-0#1")
     {
-        using var policy = new Dqn.DqnPolicy(c.Skeletons, c.Tasks[0].VocabularyActions, c.Options.TargetGapEv);
-        var played = Dqn.EpisodeRunner.Play(policy, c.Tasks, new int[8], new int[8], 1.0, new Random(3)).Select(EpisodeRecord.From).ToList();
+        using var policy = new DqnPolicy(c.Skeletons, c.Tasks[0].VocabularyActions, c.Options.TargetGapEv);
+        var played = EpisodeRunner.Play(policy, c.Tasks, new int[8], new int[8], 1.0, new Random(3)).Select(EpisodeRecord.From).ToList();
         return new EpisodesPlayed(generator, 1, played, Enumerable.Repeat(0.5, 8).ToArray(), Enumerable.Repeat<double?>(1.0, 8).ToArray(), 0, 1.0, 0);
     }
 

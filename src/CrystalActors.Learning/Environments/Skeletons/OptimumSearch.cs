@@ -1,7 +1,7 @@
 using CrystalActors.Crystals;
 using CrystalActors.Crystals.Neighbors;
 
-namespace CrystalActors.Campaign.Design;
+namespace CrystalActors.Learning.Environments.Skeletons;
 
 /// <summary>The best design found by <see cref="OptimumSearch"/>.</summary>
 public sealed record OptimumResult(

@@ -1,6 +1,6 @@
 using CrystalActors.Crystals;
 
-namespace CrystalActors.Campaign.Dqn;
+namespace CrystalActors.Learning.Dqn;
 
 /// <summary>
 /// One (n-step) transition of an online episode: from the state before <see cref="Action"/> to the state

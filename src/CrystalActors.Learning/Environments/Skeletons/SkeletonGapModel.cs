@@ -1,7 +1,7 @@
 using CrystalActors.Crystals;
 using CrystalActors.Models.Megnet;
 
-namespace CrystalActors.Campaign.Design;
+namespace CrystalActors.Learning.Environments.Skeletons;
 
 /// <summary>
 /// The band-gap model as a function of a design task's assignments (vocabulary index per site), for

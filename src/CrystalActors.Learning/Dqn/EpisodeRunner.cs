@@ -1,8 +1,8 @@
-using CrystalActors.Campaign.Design;
+using CrystalActors.Learning.Environments.Skeletons;
 using CrystalActors.Crystals;
 using CrystalActors.Learning.Offline;
 
-namespace CrystalActors.Campaign.Dqn;
+namespace CrystalActors.Learning.Dqn;
 
 /// <summary>One decision of an episode: the state before it and the action taken.</summary>
 public sealed record EpisodeStep(byte[] NodeTypes, byte Focus, byte Action, byte NextFocus);

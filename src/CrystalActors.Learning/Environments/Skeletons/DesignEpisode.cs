@@ -1,7 +1,7 @@
 using CrystalActors.Crystals;
 using CrystalActors.Crystals.Graphs;
 
-namespace CrystalActors.Campaign.Design;
+namespace CrystalActors.Learning.Environments.Skeletons;
 
 /// <summary>
 /// The online design task of the band-gap pipeline paper: a skeleton whose sites are filled one at

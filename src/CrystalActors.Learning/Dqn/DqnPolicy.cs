@@ -3,7 +3,7 @@ using CrystalActors.Learning.Offline;
 using CrystalActors.Torch;
 using CrystalActors.Torch.Serialization;
 
-namespace CrystalActors.Campaign.Dqn;
+namespace CrystalActors.Learning.Dqn;
 
 /// <summary>
 /// A Q-network used for acting on one design task: epsilon-greedy over the task's vocabulary.

@@ -4,7 +4,7 @@ using CrystalActors.Torch;
 using CrystalActors.Torch.Optim;
 using CrystalActors.Torch.Serialization;
 
-namespace CrystalActors.Campaign.Dqn;
+namespace CrystalActors.Learning.Dqn;
 
 /// <summary>
 /// Online DQN (Mnih et al. 2015) on the MEGNet Q-network of the offline learner: epsilon-greedy
