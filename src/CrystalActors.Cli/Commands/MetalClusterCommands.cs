@@ -1,3 +1,5 @@
+using CrystalActors.Campaign.Clusters;
+using CrystalActors.Runtime.Cluster;
 using System.CommandLine;
 using System.Text.Json;
 using CrystalActors.Crystals;
@@ -17,6 +19,8 @@ public static class MetalClusterCommands
     {
         var cmd = new Command("clusters", "Metal clusters in Cartesian space: RL placement (covariant actor-critic, PPO), random search and basin hopping on M3GNet.");
         cmd.Subcommands.Add(Run());
+        cmd.Subcommands.Add(Campaign());
+        cmd.Subcommands.Add(Report());
         cmd.Subcommands.Add(Evaluate());
         cmd.Subcommands.Add(Seed());
         return cmd;
@@ -73,6 +77,67 @@ public static class MetalClusterCommands
         }
 
         public ClusterRelaxOptions Relax(ParseResult p) => new() { Fmax = p.GetValue(Fmax), MaxSteps = p.GetValue(Steps) };
+    }
+
+    private static Command Campaign()
+    {
+        var config = new Option<FileInfo>("--config") { Description = "Cluster-run file (cluster-config/clusters-*.json; its roles block).", Required = true };
+        var node = new NodeOptions();
+        var cmd = new Command("campaign", "Run (or resume) the RL agent of a cluster config on the campaign's actors: generators, PPO learner, " +
+                                          "FIRE relaxers and pw.x checks of the lowest isomers, on whichever nodes hold those roles (default: all, one node).");
+        cmd.Options.Add(config);
+        node.AddTo(cmd);
+        cmd.SetAction(async (p, ct) =>
+        {
+            ClusterRunOptions o;
+            NodeSettings settings;
+            try
+            {
+                o = ClusterRunOptions.Load(p.GetValue(config)!.FullName);
+                settings = node.Read(p, ClusterCampaignRunner.Roles, ClusterCampaignRunner.DefaultNode(o).JournalTarget!, ClusterCampaignRunner.Roles);
+                if (settings.Roles.Contains("rollout") || settings.Roles.Contains("relaxer"))
+                    ClusterRunner.ReadSeed(o.SeedXyz, o.SeedFrame); // a bad seed file is one line now, not an actor failure later
+            }
+            catch (Exception e) when (IsInputError(e))
+            {
+                Log.Error("{Message}", e.Message);
+                return 2;
+            }
+            var run = ClusterCampaignRunner.RunDirectory(o);
+            var logFile = Path.Combine(run, "logs", $"{settings.Name}.log");
+            CliLogging.AlsoToFile(logFile, consoleWarningsOnly: false);
+            Log.Information("Node {Node} runs roles {Roles}; log: {Log}", settings.Name, string.Join(",", settings.Roles), logFile);
+            var last = await ClusterCampaignRunner.RunAsync(o, settings, ct);
+            if (last is null) { Log.Error("cluster campaign {Name}: the coordinator never answered", o.Name); return 1; }
+            Console.WriteLine(FormattableString.Invariant(
+                $"phase={last.Phase} evaluations={last.Evaluations} episodes={last.Episodes} complete={last.Candidates} relaxed={last.RelaxDone}/{last.RelaxJobs} dft={last.DftDone}/{last.DftJobs} min_energy_ev={last.BestEnergyEv:F4}"));
+            Console.WriteLine($"outputs: {run}");
+            return last.Finished ? 0 : 1;
+        });
+        return cmd;
+    }
+
+    private static Command Report()
+    {
+        var runs = new Option<string>("--runs") { Description = "Folder holding <config>-seed<N>/ run folders.", DefaultValueFactory = _ => "runs" };
+        var configs = new Option<string[]>("--config-name") { Description = "Config names to tabulate (repeatable).", DefaultValueFactory = _ => ["clusters-ga13-ga14", "clusters-ga17-ga18"], AllowMultipleArgumentsPerToken = true };
+        var window = new Option<double>("--window-ev") { Description = "Isomers within this of the global lowest count as low-energy (eV).", DefaultValueFactory = _ => 0.1 };
+        var cmd = new Command("report", "Markdown table (README) of the seeds of each config: lowest energy, unique and low-energy minima per method.");
+        foreach (var o in new Option[] { runs, configs, window }) cmd.Options.Add(o);
+        cmd.SetAction(p =>
+        {
+            int found = 0;
+            foreach (var c in p.GetValue(configs)!)
+            {
+                try { Console.WriteLine(ClusterReport.Markdown(p.GetValue(runs)!, c, p.GetValue(window))); found++; }
+                catch (Exception e) when (e is FileNotFoundException or InvalidDataException or CrystalFormatException or System.Text.Json.JsonException or KeyNotFoundException)
+                {
+                    Log.Warning("{Message}", e.Message);
+                }
+            }
+            return found > 0 ? 0 : 2;
+        });
+        return cmd;
     }
 
     private static Command Evaluate()

@@ -34,6 +34,16 @@ public sealed record PpoIterationStats(int Iteration, long Evaluations, double M
 /// <summary>A finished episode whose placements were all valid: the final (unrelaxed) cluster and its energy.</summary>
 public sealed record CompletedEpisode(int Iteration, Molecule Cluster, double Energy, double Return);
 
+/// <summary>One placement: what the policy saw and did (with its log-probability and value then), and what it got.</summary>
+public sealed record ClusterTransition(ClusterObservation Obs, ClusterAction Action, double Reward, bool Done);
+
+/// <summary>A played episode: its placements, the canvas it ended with and that canvas's energy; <paramref name="Complete"/>
+/// when every bag atom was placed (an invalid placement ends the episode early).</summary>
+public sealed record ClusterEpisode(IReadOnlyList<ClusterTransition> Steps, Molecule Final, double FinalEnergy, bool Complete)
+{
+    public double Return => Steps.Sum(t => t.Reward);
+}
+
 /// <summary>
 /// PPO (clipped surrogate, GAE, value and entropy terms) training <see cref="CovariantActorCritic"/> on the bag-and-canvas
 /// environment, one file top to bottom: collect <see cref="ClusterPpoOptions.EpisodesPerIteration"/> episodes in
@@ -57,8 +67,6 @@ public sealed class ClusterPpo : IDisposable
     public ClusterPpoOptions Options { get; }
     public CovariantActorCritic Policy { get; }
 
-    private sealed record Transition(ClusterObservation Obs, ClusterAction Action, double Reward, bool Done);
-
     /// <summary>
     /// Trains until <paramref name="potential"/> has counted <paramref name="budget"/> evaluations (the seed and
     /// isolated-atom energies are computed once up front and count too). Calls <paramref name="onIteration"/> after each update.
@@ -66,86 +74,111 @@ public sealed class ClusterPpo : IDisposable
     public IReadOnlyList<CompletedEpisode> Train(CountingPotential potential, Molecule seedCluster, IReadOnlyList<Element> bag,
         ClusterEnvironmentOptions envOptions, long budget, Action<PpoIterationStats>? onIteration = null)
     {
-        var first = new ClusterEnvironment(potential, seedCluster, bag, envOptions);
-        var envs = new List<ClusterEnvironment> { first };
-        for (int i = 1; i < Options.EpisodesPerIteration; i++)
-            envs.Add(new ClusterEnvironment(potential, seedCluster, bag, envOptions, first.SeedEnergy, first.AtomEnergies));
+        var envs = Environments(potential, seedCluster, bag, envOptions, Options.EpisodesPerIteration);
         var completed = new List<CompletedEpisode>();
         double best = double.PositiveInfinity;
         for (int iter = 0; potential.Evaluations + bag.Count * (long)envs.Count <= budget; iter++)
         {
-            // ---- rollouts ----
-            var episodes = envs.Select(_ => new List<Transition>()).ToArray();
-            foreach (var e in envs) e.Reset();
-            while (envs.Any(e => !e.Done))
+            var episodes = Collect(envs, Policy, Options.Policy, _rng);
+            var finals = episodes.Where(e => e.Complete).ToList();
+            foreach (var e in finals)
             {
-                var active = Enumerable.Range(0, envs.Count).Where(i => !envs[i].Done).ToArray();
-                var obs = active.Select(i => ClusterObservation.Build(envs[i].Canvas, envs[i].Bag.Count / (double)bag.Count, Options.Policy)).ToArray();
-                var acts = Policy.Act(obs, _rng);
-                var steps = ClusterEnvironment.StepAll(active.Select(i => envs[i]).ToArray(), acts.Select(a => a.Position).ToArray());
-                for (int k = 0; k < active.Length; k++) episodes[active[k]].Add(new Transition(obs[k], acts[k], steps[k].Reward, steps[k].Done));
+                completed.Add(new CompletedEpisode(iter, e.Final, e.FinalEnergy, e.Return));
+                best = Math.Min(best, e.FinalEnergy);
             }
-            int invalid = 0;
-            var finals = new List<double>();
-            for (int i = 0; i < envs.Count; i++)
-            {
-                bool ok = envs[i].Canvas.NumAtoms == seedCluster.NumAtoms + bag.Count;
-                if (!ok) { invalid++; continue; }
-                double ret = episodes[i].Sum(t => t.Reward);
-                completed.Add(new CompletedEpisode(iter, envs[i].Canvas, envs[i].CanvasEnergy, ret));
-                finals.Add(envs[i].CanvasEnergy);
-                best = Math.Min(best, envs[i].CanvasEnergy);
-            }
-
-            // ---- advantages (GAE, terminal bootstrap 0) ----
-            var batch = new List<(Transition T, double Adv, double Ret)>();
-            foreach (var ep in episodes)
-            {
-                double gae = 0;
-                var tmp = new (Transition, double, double)[ep.Count];
-                for (int t = ep.Count - 1; t >= 0; t--)
-                {
-                    double nextV = t + 1 < ep.Count && !ep[t].Done ? ep[t + 1].Action.Value : 0;
-                    double delta = ep[t].Reward + Options.Gamma * nextV - ep[t].Action.Value;
-                    gae = delta + Options.Gamma * Options.Lambda * (ep[t].Done ? 0 : gae);
-                    tmp[t] = (ep[t], gae, gae + ep[t].Action.Value);
-                }
-                batch.AddRange(tmp);
-            }
-            double mean = batch.Average(b => b.Adv), std = Math.Sqrt(batch.Average(b => (b.Adv - mean) * (b.Adv - mean))) + 1e-8;
-
-            // ---- PPO update ----
-            double pl = 0, vl = 0, ent = 0;
-            int nUpd = 0;
-            for (int epoch = 0; epoch < Options.Epochs; epoch++)
-            {
-                var order = Enumerable.Range(0, batch.Count).OrderBy(_ => _rng.Next()).ToArray();
-                for (int start = 0; start < order.Length; start += Options.MinibatchSize)
-                {
-                    var mb = order.Skip(start).Take(Options.MinibatchSize).Select(i => batch[i]).ToArray();
-                    using var scope = DisposeScope.Open();
-                    var (logp, entropy, value) = Policy.Evaluate(mb.Select(m => m.T.Obs).ToArray(), mb.Select(m => m.T.Action).ToArray());
-                    var oldLogp = Tensor.From<double>(mb.Select(m => m.T.Action.LogProb).ToArray(), mb.Length).To(ScalarType.Float32);
-                    var adv = Tensor.From<double>(mb.Select(m => (m.Adv - mean) / std).ToArray(), mb.Length).To(ScalarType.Float32);
-                    var ret = Tensor.From<double>(mb.Select(m => m.Ret).ToArray(), mb.Length).To(ScalarType.Float32);
-                    var ratio = (logp - oldLogp).Exp();
-                    var surr = (ratio * adv).Minimum(ratio.Clamp(1 - Options.ClipEpsilon, 1 + Options.ClipEpsilon) * adv);
-                    var policyLoss = -surr.Mean();
-                    var valueLoss = value.MseLoss(ret);
-                    var entropyMean = entropy.Mean();
-                    var loss = policyLoss + Options.ValueCoef * valueLoss - Options.EntropyCoef * entropyMean;
-                    _optimizer.ZeroGrad();
-                    loss.Backward();
-                    GradClip.ClipGradNorm(Policy.Parameters(), Options.MaxGradNorm);
-                    _optimizer.Step();
-                    pl += policyLoss.Item(); vl += valueLoss.Item(); ent += entropyMean.Item();
-                    nUpd++;
-                }
-            }
-            onIteration?.Invoke(new PpoIterationStats(iter, potential.Evaluations, episodes.Average(ep => ep.Sum(t => t.Reward)),
-                invalid / (double)envs.Count, finals.Count > 0 ? finals.Average() : double.NaN, best, pl / nUpd, vl / nUpd, ent / nUpd));
+            var (pl, vl, ent) = Update(episodes.Select(e => e.Steps).ToList());
+            onIteration?.Invoke(new PpoIterationStats(iter, potential.Evaluations, episodes.Average(e => e.Return),
+                episodes.Count(e => !e.Complete) / (double)envs.Count, finals.Count > 0 ? finals.Average(e => e.FinalEnergy) : double.NaN, best, pl, vl, ent));
         }
         return completed;
+    }
+
+    /// <summary><paramref name="count"/> environments sharing one seed and isolated-atom energy calculation.</summary>
+    public static IReadOnlyList<ClusterEnvironment> Environments(IClusterPotential potential, Molecule seedCluster, IReadOnlyList<Element> bag,
+        ClusterEnvironmentOptions envOptions, int count)
+    {
+        var first = new ClusterEnvironment(potential, seedCluster, bag, envOptions);
+        var envs = new List<ClusterEnvironment> { first };
+        for (int i = 1; i < count; i++)
+            envs.Add(new ClusterEnvironment(potential, seedCluster, bag, envOptions, first.SeedEnergy, first.AtomEnergies));
+        return envs;
+    }
+
+    /// <summary>
+    /// One episode per environment, played side by side (one batched policy pass and one batched energy call per
+    /// step). What a rollout generator runs; <see cref="Update"/> is what the learner runs on the result.
+    /// </summary>
+    public static IReadOnlyList<ClusterEpisode> Collect(IReadOnlyList<ClusterEnvironment> envs, CovariantActorCritic policy,
+        CovariantPolicyOptions options, Random rng)
+    {
+        var steps = envs.Select(_ => new List<ClusterTransition>()).ToArray();
+        foreach (var e in envs) e.Reset();
+        while (envs.Any(e => !e.Done))
+        {
+            var active = Enumerable.Range(0, envs.Count).Where(i => !envs[i].Done).ToArray();
+            var obs = active.Select(i => ClusterObservation.Build(envs[i].Canvas, envs[i].Bag.Count / (double)envs[i].InitialBag.Count, options)).ToArray();
+            var acts = policy.Act(obs, rng);
+            var results = ClusterEnvironment.StepAll(active.Select(i => envs[i]).ToArray(), acts.Select(a => a.Position).ToArray());
+            for (int k = 0; k < active.Length; k++) steps[active[k]].Add(new ClusterTransition(obs[k], acts[k], results[k].Reward, results[k].Done));
+        }
+        return envs.Select((e, i) => new ClusterEpisode(steps[i], e.Canvas, e.CanvasEnergy,
+            e.Canvas.NumAtoms == e.Seed.NumAtoms + e.InitialBag.Count)).ToArray();
+    }
+
+    /// <summary>
+    /// The PPO update on finished episodes (GAE with a terminal bootstrap of 0, normalised advantages, clipped surrogate,
+    /// value and entropy terms, <see cref="ClusterPpoOptions.Epochs"/> passes of minibatches). Returns the mean policy
+    /// loss, value loss and entropy.
+    /// </summary>
+    public (double PolicyLoss, double ValueLoss, double Entropy) Update(IReadOnlyList<IReadOnlyList<ClusterTransition>> episodes)
+    {
+        // ---- advantages (GAE, terminal bootstrap 0) ----
+        var batch = new List<(ClusterTransition T, double Adv, double Ret)>();
+        foreach (var ep in episodes)
+        {
+            double gae = 0;
+            var tmp = new (ClusterTransition, double, double)[ep.Count];
+            for (int t = ep.Count - 1; t >= 0; t--)
+            {
+                double nextV = t + 1 < ep.Count && !ep[t].Done ? ep[t + 1].Action.Value : 0;
+                double delta = ep[t].Reward + Options.Gamma * nextV - ep[t].Action.Value;
+                gae = delta + Options.Gamma * Options.Lambda * (ep[t].Done ? 0 : gae);
+                tmp[t] = (ep[t], gae, gae + ep[t].Action.Value);
+            }
+            batch.AddRange(tmp);
+        }
+        if (batch.Count == 0) return (0, 0, 0);
+        double mean = batch.Average(b => b.Adv), std = Math.Sqrt(batch.Average(b => (b.Adv - mean) * (b.Adv - mean))) + 1e-8;
+
+        // ---- PPO update ----
+        double pl = 0, vl = 0, ent = 0;
+        int nUpd = 0;
+        for (int epoch = 0; epoch < Options.Epochs; epoch++)
+        {
+            var order = Enumerable.Range(0, batch.Count).OrderBy(_ => _rng.Next()).ToArray();
+            for (int start = 0; start < order.Length; start += Options.MinibatchSize)
+            {
+                var mb = order.Skip(start).Take(Options.MinibatchSize).Select(i => batch[i]).ToArray();
+                using var scope = DisposeScope.Open();
+                var (logp, entropy, value) = Policy.Evaluate(mb.Select(m => m.T.Obs).ToArray(), mb.Select(m => m.T.Action).ToArray());
+                var oldLogp = Tensor.From<double>(mb.Select(m => m.T.Action.LogProb).ToArray(), mb.Length).To(ScalarType.Float32);
+                var adv = Tensor.From<double>(mb.Select(m => (m.Adv - mean) / std).ToArray(), mb.Length).To(ScalarType.Float32);
+                var ret = Tensor.From<double>(mb.Select(m => m.Ret).ToArray(), mb.Length).To(ScalarType.Float32);
+                var ratio = (logp - oldLogp).Exp();
+                var surr = (ratio * adv).Minimum(ratio.Clamp(1 - Options.ClipEpsilon, 1 + Options.ClipEpsilon) * adv);
+                var policyLoss = -surr.Mean();
+                var valueLoss = value.MseLoss(ret);
+                var entropyMean = entropy.Mean();
+                var loss = policyLoss + Options.ValueCoef * valueLoss - Options.EntropyCoef * entropyMean;
+                _optimizer.ZeroGrad();
+                loss.Backward();
+                GradClip.ClipGradNorm(Policy.Parameters(), Options.MaxGradNorm);
+                _optimizer.Step();
+                pl += policyLoss.Item(); vl += valueLoss.Item(); ent += entropyMean.Item();
+                nUpd++;
+            }
+        }
+        return (pl / nUpd, vl / nUpd, ent / nUpd);
     }
 
     public void Dispose()

@@ -64,6 +64,40 @@ public sealed record BasinHoppingConfig
 }
 
 /// <summary>
+/// The pw.x check of the lowest isomers found on the actors (`clusters campaign`): Γ-point, Marzari-Vanderbilt
+/// smearing (metal clusters), the cluster centred in a cubic box with <see cref="VacuumAngstrom"/> of vacuum between
+/// periodic images.
+/// </summary>
+public sealed record ClusterDftConfig
+{
+    /// <summary>How many of the lowest distinct minimised isomers go to DFT [0 = none].</summary>
+    public int Top { get; init; } = 0;
+    /// <summary>Vacuum between periodic images (Å): box edge = cluster diameter + this [10].</summary>
+    public double VacuumAngstrom { get; init; } = 10.0;
+    /// <summary>Plane-wave cutoffs (Ry); null = SSSP's recommendation for the species.</summary>
+    public double? EcutWfcRy { get; init; }
+    public double? EcutRhoRy { get; init; }
+    public double DegaussRy { get; init; } = 0.01;
+    public int MpiRanks { get; init; } = 2;
+    /// <summary>"mpirun", "srun" or "none".</summary>
+    public string Launcher { get; init; } = "mpirun";
+    public double WallTimeMinutes { get; init; } = 60;
+    /// <summary>DFT worker actors per node with role dft-worker [1].</summary>
+    public int Runners { get; init; } = 1;
+}
+
+/// <summary>How a run is spread over the campaign's roles (`clusters campaign`): rollout generators, the PPO learner,
+/// relaxer workers and DFT workers of the farm, on whichever nodes hold those roles.</summary>
+public sealed record ClusterRolesConfig
+{
+    /// <summary>Rollout generators per node with role rollout [1]; each plays episodes_per_iteration / generators per batch.</summary>
+    public int Generators { get; init; } = 1;
+    /// <summary>The lowest distinct unrelaxed clusters the agent built that the relaxers minimise with FIRE [16].</summary>
+    public int RelaxTop { get; init; } = 16;
+    public ClusterDftConfig Dft { get; init; } = new();
+}
+
+/// <summary>
 /// A metal-cluster run (issue #18, MeGen): grow seed + bag with the RL agent, random placement search and basin
 /// hopping on one energy model at one energy-evaluation budget each. JSON with snake_case keys; paths are relative to
 /// the config file.
@@ -93,6 +127,8 @@ public sealed record ClusterRunOptions
     public ClusterRelaxConfig Relax { get; init; } = new();
     public BasinHoppingConfig BasinHopping { get; init; } = new();
     public ClusterRlOptions Rl { get; init; } = new();
+    /// <summary>Used by `clusters campaign` (the agent on the actors); `clusters run` ignores it.</summary>
+    public ClusterRolesConfig Roles { get; init; } = new();
 
     [JsonIgnore] public string? SourcePath { get; init; }
 
@@ -147,6 +183,17 @@ public sealed record ClusterRunOptions
         if (!(Environment.MinDistance > 0 && Environment.MaxDistance > Environment.MinDistance)) Fail("environment: need 0 < min_distance < max_distance");
         if (!(Rl.TrainFraction > 0 && Rl.TrainFraction < 1)) Fail("rl.train_fraction must be in (0, 1)");
         if (!(BasinHopping.Temperature > 0)) Fail("basin_hopping.temperature must be positive");
+        if (Roles.Generators is < 1 or > 64) Fail("roles.generators must be in 1..64");
+        if (Roles.RelaxTop is < 1 or > 10_000) Fail("roles.relax_top must be in 1..10000");
+        if (Roles.Dft.Top is < 0 or > 1000) Fail("roles.dft.top must be in 0..1000");
+        if (!(Roles.Dft.VacuumAngstrom is >= 4 and <= 40)) Fail("roles.dft.vacuum_angstrom must be in 4..40 Å");
+        if (!(Roles.Dft.DegaussRy is > 0 and <= 0.1)) Fail("roles.dft.degauss_ry must be in (0, 0.1]");
+        if (Roles.Dft.EcutWfcRy is { } w && !(w is >= 10 and <= 300)) Fail("roles.dft.ecut_wfc_ry must be in 10..300 Ry");
+        if (Roles.Dft.EcutRhoRy is { } r && !(r is >= 40 and <= 2400)) Fail("roles.dft.ecut_rho_ry must be in 40..2400 Ry");
+        if (Roles.Dft.MpiRanks is < 1 or > 4096) Fail("roles.dft.mpi_ranks must be in 1..4096");
+        if (Roles.Dft.Launcher is not ("mpirun" or "srun" or "none")) Fail($"roles.dft.launcher '{Roles.Dft.Launcher}' is not one of mpirun, srun, none");
+        if (Roles.Dft.Runners is < 1 or > 64) Fail("roles.dft.runners must be in 1..64");
+        if (!(Roles.Dft.WallTimeMinutes is > 0 and <= 10_080)) Fail("roles.dft.wall_time_minutes must be in (0, 10080]");
     }
 
     /// <summary>The bag in a fixed order (elements by Z, each repeated by its count).</summary>
