@@ -204,3 +204,57 @@ public class ClusterCampaignTests
         Assert.Equal(direct.TotalEnergyEv!.Value, campaignDft, 4);
     }
 }
+
+/// <summary>The same run split over two nodes, as a GPU + CPU allocation would place it.</summary>
+[Collection(nameof(CampaignLoop))]
+public class ClusterCampaignTwoNodeTests
+{
+    private static int FreePort()
+    {
+        var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        l.Start();
+        int port = ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
+        l.Stop();
+        return port;
+    }
+
+    [Fact]
+    public async Task LearnerAndCoordinator_OnOneNode_GeneratorsAndRelaxer_OnAnother()
+    {
+        var root = Directory.CreateTempSubdirectory("ca-clusters-2n-").FullName;
+        var seed = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "cluster-config", "clusters", "LJ12-sigma2.5.xyz"));
+        var o = new ClusterRunOptions
+        {
+            Name = "lj13-2n", OutputRoot = root, Seed = 2, SeedXyz = seed, Bag = new() { ["Ga"] = 1 }, Budget = 120,
+            Potential = new ClusterPotentialOptions { Kind = "lennard-jones", Epsilon = 1.0, Sigma = 2.5 },
+            Relax = new ClusterRelaxConfig { Fmax = 0.001, Steps = 300 },
+            Rl = new ClusterRlOptions { EpisodesPerIteration = 8, Hidden = 16 },
+            Roles = new ClusterRolesConfig { Generators = 2, RelaxTop = 3 },
+        };
+        int port = FreePort();
+        var journal = Path.Combine(root, "journal.db");
+        var learnerNode = new Runtime.Cluster.NodeSettings
+        {
+            Name = "gpu0", Roles = ["coordinator", "learner"], Port = port, Seeds = [$"127.0.0.1:{port}"], Profile = "local-cluster", JournalTarget = journal,
+        };
+        var workerNode = new Runtime.Cluster.NodeSettings
+        {
+            Name = "cpu0", Roles = ["rollout", "relaxer"], Seeds = [$"127.0.0.1:{port}"], Profile = "local-cluster", JournalTarget = journal,
+        };
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        var a = ClusterCampaignRunner.RunAsync(o, learnerNode, cts.Token);
+        var b = ClusterCampaignRunner.RunAsync(o, workerNode, cts.Token);
+        var results = await Task.WhenAll(a, b);
+
+        Assert.All(results, r => Assert.True(r?.Finished, "both nodes see the end"));
+        Assert.True(results[0]!.Evaluations >= 60);
+        Assert.Equal(results[0]!.RelaxJobs, results[0]!.RelaxDone);
+        var frames = ExtendedXyz.ReadMolecules(Path.Combine(ClusterCampaignRunner.RunDirectory(o), "clusters.xyz"));
+        var lj = new LennardJonesPotential(1.0, 2.5);
+        Assert.All(frames, f => Assert.Equal(lj.Compute(f.Molecule).Energy, f.Energy!.Value, 6));
+        // Every batch came from the worker node's two generators.
+        var events = await Runtime.Persistence.JournalReader.EventsAsync(Runtime.Cluster.JournalKind.Sqlite, journal, "cluster-campaign");
+        var gens = events.OfType<ClusterBatchRecorded>().Select(e => e.Generator.Split('#')[0]).Distinct().Order().ToList();
+        Assert.Equal(["cpu0/cluster-gen-0", "cpu0/cluster-gen-1"], gens);
+    }
+}
