@@ -124,3 +124,50 @@ public sealed class MegnetBandGapTests(ITestOutputHelper output)
         Assert.Contains("Tm", e.Message);
     }
 }
+
+public sealed class MegnetEmbeddingTests
+{
+    [Fact]
+    public void Embed_ReadoutFeedsTheHead_AndCompositionIsTheMeanElementEmbedding()
+    {
+        using var model = BandGapModel.Load(MegnetTestData.WeightsPath);
+        var structures = MegnetTestData.Crystals.Take(6).Select(c => c.Structure).ToList();
+        var (structural, composition) = model.Embed(structures);
+        int width = model.Network.Config.BlockWidth;
+        Assert.All(structural, v => Assert.Equal(5 * width, v.Length));
+
+        // The readout is what the head reads: the head applied to it gives the model's raw gaps.
+        using (NoGradScope.Enter())
+        using (DisposeScope.Open())
+        using (var batch = MegnetGraphBatch.Create(model.BuildGraphs(structures), Device.CPU))
+        {
+            var direct = model.Network.Forward(batch).ToArray<float>();
+            var readout = model.Network.Readout(batch).ToArray<float>();
+            for (int i = 0; i < structures.Count; i++)
+                for (int k = 0; k < 5 * width; k++) Assert.Equal(readout[i * 5 * width + k], structural[i][k], 5);
+            var raw = model.Predict(structures).RawEv;
+            for (int i = 0; i < structures.Count; i++) Assert.Equal(direct[i] * model.NormalizerStd + model.NormalizerMean, raw[i], 4);
+        }
+
+        // Composition: the site average of the element embedding rows (graph node types index the table).
+        var graphs = model.BuildGraphs(structures);
+        using (NoGradScope.Enter())
+        using (DisposeScope.Open())
+        {
+            var table = model.Network.NodeEmbeddingTable!;
+            int dim = (int)table.Shape[1];
+            var rows = table.To(ScalarType.Float64).ToArray<double>();
+            for (int i = 0; i < structures.Count; i++)
+                for (int k = 0; k < dim; k++)
+                    Assert.Equal(graphs[i].NodeTypes!.Average(t => rows[t * dim + k]), composition[i][k], 10);
+        }
+        // A crystal and its 2×1×1 supercell have the same composition embedding.
+        var s = structures[0];
+        var doubled = Crystals.Structure.FromSpecies(
+            new Crystals.Lattice(Crystals.Mat3.FromRows([[2 * s.Lattice.A.X, 2 * s.Lattice.A.Y, 2 * s.Lattice.A.Z], [s.Lattice.B.X, s.Lattice.B.Y, s.Lattice.B.Z], [s.Lattice.C.X, s.Lattice.C.Y, s.Lattice.C.Z]])),
+            s.Species.Concat(s.Species).ToArray(),
+            s.FracCoords.Select(f => new Crystals.Vec3(f.X / 2, f.Y, f.Z)).Concat(s.FracCoords.Select(f => new Crystals.Vec3(f.X / 2 + 0.5, f.Y, f.Z))).ToArray());
+        var (_, both) = model.Embed([s, doubled]);
+        for (int k = 0; k < both[0].Length; k++) Assert.Equal(both[0][k], both[1][k], 10);
+    }
+}

@@ -170,6 +170,44 @@ public sealed class BandGapModel : IDisposable
         return Clip(raw, Version);
     }
 
+    /// <summary>
+    /// Learned embeddings of crystals, for the diversity rewards and the DNG table (in place of Chemeleon2's VAE
+    /// features, which this project does not have): the structure embedding is the graph-level readout the gap head reads
+    /// (<see cref="MegnetModel.Readout(MegnetGraphBatch)"/>); the composition embedding is the mean of the learned element
+    /// embeddings over the sites (Chemeleon2 likewise averages its atom-type embeddings).
+    /// </summary>
+    public (double[][] Structure, double[][] Composition) Embed(IReadOnlyList<Structure> structures, Fidelity fidelity = Fidelity.Pbe, int batchSize = 512)
+    {
+        var graphs = BuildGraphs(structures, fidelity);
+        var structural = new double[graphs.Length][];
+        using (NoGradScope.Enter())
+        {
+            for (int start = 0; start < graphs.Length; start += batchSize)
+            {
+                int n = Math.Min(batchSize, graphs.Length - start);
+                using var scope = DisposeScope.Open();
+                using var batch = MegnetGraphBatch.Create(graphs.Skip(start).Take(n).ToArray(), Device);
+                var r = Network.Readout(batch).To(ScalarType.Float64);
+                int width = (int)r.Shape[1];
+                var flat = r.ToArray<double>();
+                for (int i = 0; i < n; i++) structural[start + i] = flat.AsSpan(i * width, width).ToArray();
+            }
+        }
+        var table = Network.NodeEmbeddingTable ?? throw new InvalidOperationException("this MEGNet has no element embedding table");
+        int dim = (int)table.Shape[1];
+        double[] rows;
+        using (NoGradScope.Enter())
+        using (DisposeScope.Open()) rows = table.To(ScalarType.Float64).To(Device.CPU).ToArray<double>();
+        var composition = graphs.Select(g =>
+        {
+            var v = new double[dim];
+            foreach (var t in g.NodeTypes!)
+                for (int k = 0; k < dim; k++) v[k] += rows[t * dim + k] / g.NumNodes;
+            return v;
+        }).ToArray();
+        return (structural, composition);
+    }
+
     /// <summary>Clips negative gaps to 0 and reports how many there were.</summary>
     public static BandGapPrediction Clip(double[] rawEv, int version)
     {

@@ -74,6 +74,20 @@ public class MegnetModel : Module
     /// </summary>
     public Tensor Forward(MegnetGraphBatch g, Tensor? nodeTypes, Tensor? nodeFeatures, Tensor? stateIndex, Tensor? stateFeatures)
     {
+        using var scope = DisposeScope.Open();
+        var y = MlpPass.Forward(_output, Readout(g, nodeTypes, nodeFeatures, stateIndex, stateFeatures));
+        return scope.MoveToOuter(y);
+    }
+
+    /// <summary>The graph-level vector the output head reads, [graphs, 5 × block width]: Set2Set of the nodes, Set2Set of
+    /// the edges and the state after the last block. A learned embedding of the whole crystal (the diversity rewards use it).</summary>
+    public Tensor Readout(MegnetGraphBatch g) => Readout(g, g.NodeTypes, g.NodeFeatures, g.StateIndex, g.StateFeatures);
+
+    /// <summary>The learned element embedding table [node types, DimNodeEmbedding] (null when the model reads node features).</summary>
+    public Tensor? NodeEmbeddingTable => _nodeEmbedding?.weight;
+
+    private Tensor Readout(MegnetGraphBatch g, Tensor? nodeTypes, Tensor? nodeFeatures, Tensor? stateIndex, Tensor? stateFeatures)
+    {
         ArgumentNullException.ThrowIfNull(g);
         using var scope = DisposeScope.Open();
 
@@ -98,7 +112,6 @@ public class MegnetModel : Module
 
         var nodeVec = _nodeS2S.Forward(v, g.NodeGraph, g.NumGraphs);
         var edgeVec = _edgeS2S.Forward(e, g.EdgeGraph, g.NumGraphs);
-        var y = MlpPass.Forward(_output, Tensor.Cat(new[] { nodeVec, edgeVec, u }, 1));
-        return scope.MoveToOuter(y);
+        return scope.MoveToOuter(Tensor.Cat(new[] { nodeVec, edgeVec, u }, 1));
     }
 }
