@@ -144,7 +144,10 @@ public sealed record CampaignOptions
             Check(Element.TryFromSymbol(symbol, out var element) && ActionVocabulary.TryGetActionIndex(element, out _), "vocabulary",
                 $"'{symbol}' is not an element of the 88-action vocabulary");
         Check(Vocabulary.Distinct().Count() == Vocabulary.Count, "vocabulary", "an element is listed twice");
-        Check(Skeleton.MaterialIds.Count > 0, "skeleton.material_ids", "at least one material id is needed");
+        Check(Skeleton.MaterialIds.Count > 0 || Skeleton.Pool is not null, "skeleton.material_ids", "at least one material id is needed (or a skeleton.pool)");
+        Check(Skeleton.Pool is null || Skeleton.Pool.MaxSites is >= 1 and <= Learning.Offline.TrajectoryDataset.MaxSites, "skeleton.pool.max_sites",
+            $"must be in 1..{Learning.Offline.TrajectoryDataset.MaxSites}");
+        Check(Skeleton.Pool is null || Skeleton.Pool.Count is >= 0 and <= 100_000, "skeleton.pool.count", "must be in 0..100000 (0 = all)");
         Check(double.IsFinite(TargetGapEv) && TargetGapEv <= 20, "target_gap_ev", "must be a finite gap of at most 20 eV");
         Check(double.IsFinite(RewardBeta), "reward_beta", "must be finite");
         Check(WallTimeMinutes is null || WallTimeMinutes > 0, "wall_time_minutes", "must be > 0 (or absent)");
@@ -209,6 +212,20 @@ public sealed record SkeletonOptions
 
     /// <summary>Default: Rb3ScF6 (mp-1114693), 10 sites, space group 225, as the pipeline paper.</summary>
     public IReadOnlyList<string> MaterialIds { get; init; } = new[] { "mp-1114693" };
+
+    /// <summary>Skeletons drawn from the data file as well (issue #17: structures differ, not only compositions); null = the ids alone.</summary>
+    public SkeletonPoolOptions? Pool { get; init; }
+}
+
+/// <summary>
+/// A pool of skeletons from the data file: every crystal with at most <see cref="MaxSites"/> sites (and coordinates),
+/// ordered by a seeded hash of its material id, the first <see cref="Count"/> kept (0 = all). Each episode draws one.
+/// </summary>
+public sealed record SkeletonPoolOptions
+{
+    public int MaxSites { get; init; } = 20;
+    public int Count { get; init; } = 256;
+    public ulong Seed { get; init; } = 0;
 }
 
 public sealed record EpsilonOptions

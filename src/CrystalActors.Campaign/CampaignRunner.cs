@@ -206,8 +206,10 @@ public sealed class CampaignContext
     {
         var run = CampaignRunner.RunDirectory(options);
         var (dataset, tasks) = LoadTasks(options);
-        Log.Information("Campaign {Name}: {Count} skeleton(s) {Ids}, {Vocab} elements, target {Target} eV; outputs in {Run}",
-            options.Name, tasks.Count, string.Join(",", options.Skeleton.MaterialIds), options.Vocabulary.Count, options.TargetGapEv, run);
+        Log.Information("Campaign {Name}: {Count} skeleton(s) {Ids}{Pool}, {Vocab} elements, target {Target} eV; outputs in {Run}",
+            options.Name, tasks.Count, string.Join(",", options.Skeleton.MaterialIds),
+            options.Skeleton.Pool is { } p ? $" + a pool of up to {(p.Count == 0 ? "all" : p.Count.ToString())} with <= {p.MaxSites} sites" : "",
+            options.Vocabulary.Count, options.TargetGapEv, run);
         return new CampaignContext
         {
             Options = options, Tasks = tasks, Skeletons = dataset, RunDirectory = run,
@@ -215,20 +217,43 @@ public sealed class CampaignContext
         };
     }
 
-    /// <summary>The skeleton crystals of the config: their graphs (for the Q-network) and design tasks, in config order.</summary>
+    /// <summary>
+    /// The skeleton crystals of the config: their graphs (for the Q-network) and design tasks — the material ids in config
+    /// order, then the pool's draws (see <see cref="SkeletonPoolOptions"/>).
+    /// </summary>
     public static (TrajectoryDataset Skeletons, IReadOnlyList<DesignTask> Tasks) LoadTasks(CampaignOptions options)
     {
         var wanted = options.Skeleton.MaterialIds.ToHashSet(StringComparer.Ordinal);
-        var records = Mp20JsonlReader.Read(options.Skeleton.Data, bad => Log.Warning("{Error}", bad.Message))
-            .Where(r => wanted.Contains(r.MaterialId)).ToList();
-        var missing = wanted.Except(records.Select(r => r.MaterialId)).ToList();
+        var all = Mp20JsonlReader.Read(options.Skeleton.Data, bad => Log.Warning("{Error}", bad.Message)).ToList();
+        var byId = all.Where(r => wanted.Contains(r.MaterialId)).GroupBy(r => r.MaterialId).ToDictionary(g => g.Key, g => g.First());
+        var missing = options.Skeleton.MaterialIds.Where(id => !byId.ContainsKey(id)).ToList();
         if (missing.Count > 0)
             throw new CampaignConfigException(options.SourcePath ?? "campaign", $"skeleton.material_ids: {string.Join(", ", missing)} not found in {options.Skeleton.Data}");
+        var records = options.Skeleton.MaterialIds.Distinct().Select(id => byId[id]).ToList();
+        if (options.Skeleton.Pool is { } pool)
+        {
+            var drawn = all.Where(r => r.Structure is { } st && st.NumSites <= pool.MaxSites && !wanted.Contains(r.MaterialId))
+                .OrderBy(r => PoolKey(r.MaterialId, pool.Seed)).ThenBy(r => r.MaterialId, StringComparer.Ordinal).ToList();
+            records.AddRange(pool.Count == 0 ? drawn : drawn.Take(pool.Count));
+            if (records.Count == 0)
+                throw new CampaignConfigException(options.SourcePath ?? "campaign", $"skeleton.pool: no crystal of at most {pool.MaxSites} sites in {options.Skeleton.Data}");
+        }
         var skipped = new List<TrajectoryDataset.Skipped>();
         var dataset = TrajectoryDataset.Build(records, skipped: skipped);
         if (skipped.Count > 0)
             throw new CampaignConfigException(options.SourcePath ?? "campaign", $"skeleton {skipped[0].MaterialId} cannot be used: {skipped[0].Reason}");
         var tasks = records.Select(r => new DesignTask(Skeleton.FromStructure(r.Structure!, r.SpacegroupNumber ?? 1), options.Vocabulary, options.TargetGapEv)).ToList();
         return (dataset, tasks);
+    }
+
+    /// <summary>A seeded, process-independent order of material ids (SplitMix64 over an FNV-1a hash).</summary>
+    private static ulong PoolKey(string id, ulong seed)
+    {
+        ulong h = 14695981039346656037UL;
+        foreach (char c in id) h = (h ^ c) * 1099511628211UL;
+        ulong z = h + seed * 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
     }
 }
