@@ -18,6 +18,7 @@ public static class BenchCommands
         command.Subcommands.Add(CrystalActors.Bench.MegnetBench.CreateCommand());
         command.Subcommands.Add(CrystalActors.Bench.M3gnetBench.CreateCommand());
         command.Subcommands.Add(CrystalActors.Bench.OfflineBench.CreateCommand());
+        command.Subcommands.Add(CrystalActors.Bench.GrpoBench.CreateCommand());
         return command;
     }
 }

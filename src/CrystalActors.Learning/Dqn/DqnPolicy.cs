@@ -70,8 +70,8 @@ public sealed class DqnPolicy : IDisposable
             .Select(i => _vocabulary.Select(a => q[i * ActionVocabulary.Count + a]).ToArray()).ToArray();
     }
 
-    /// <summary>Q-values [B, 88] of a batch of states (caller's scope).</summary>
-    private Tensor Forward(int[] crystals, IReadOnlyList<IReadOnlyList<int>> nodeTypes, IReadOnlyList<int> focus)
+    /// <summary>Q-values [B, 88] of a batch of states (caller's scope; also the logits of the GRPO policy).</summary>
+    internal Tensor Forward(int[] crystals, IReadOnlyList<IReadOnlyList<int>> nodeTypes, IReadOnlyList<int> focus)
     {
         var types = nodeTypes.SelectMany(t => t.Select(x => (long)x)).ToArray();
         var state = new StateTensors(OnDevice(types), OnDevice(focus.Select(f => (long)f).ToArray()),
