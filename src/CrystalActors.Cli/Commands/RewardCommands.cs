@@ -1,14 +1,18 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using CrystalActors.Crystals;
 using CrystalActors.Crystals.Io;
+using CrystalActors.Crystals.Thermo;
+using CrystalActors.Models.M3gnet;
 using CrystalActors.Models.Megnet;
 using CrystalActors.Models.Reward;
 using Serilog;
 
 namespace CrystalActors.Cli.Commands;
 
-/// <summary>`crystal-actors reward predict|finetune|ensemble|evaluate`: the MEGNet band-gap reward model.</summary>
+/// <summary>`crystal-actors reward predict|finetune|ensemble|evaluate`: the MEGNet band-gap reward model;
+/// `reward hull-fit`: the chemical potentials behind the energy-above-hull reward.</summary>
 public static class RewardCommands
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
@@ -21,6 +25,7 @@ public static class RewardCommands
         reward.Subcommands.Add(FineTune());
         reward.Subcommands.Add(Ensemble());
         reward.Subcommands.Add(Evaluate());
+        reward.Subcommands.Add(HullFit());
         yield return reward;
     }
 
@@ -194,6 +199,180 @@ public static class RewardCommands
             return 0;
         }));
         return cmd;
+    }
+
+    private const string MpWeights = "../shared/reference/m3gnet/M3GNet-MP-2021.2.8-PES.safetensors";
+
+    private static Command HullFit()
+    {
+        var data = new Option<string>("--data")
+        { Description = "MP-20 JSONL(.gz) with coordinates and formation_energy_per_atom (mp20_val.jsonl.gz); the fit uses its train part, the held-out part scores it", Required = true };
+        var output = new Option<string>("--out") { Description = "Output JSON: element → μ (eV/atom) plus fit metadata", Required = true };
+        var weights = new Option<string>("--weights") { Description = "M3GNet weights the μ are for (MP-2021: trained on MP's GGA/GGA+U energies)", DefaultValueFactory = _ => MpWeights };
+        var energies = new Option<string?>("--energies")
+        { Description = "Reuse energies instead of running M3GNet: JSONL with material_id and energy_per_atom_eV (`potential eval` output or --save-energies)" };
+        var saveEnergies = new Option<string?>("--save-energies") { Description = "Also write the M3GNet energies (index, material_id, energy_per_atom_eV) as JSONL for a later --energies" };
+        var ridge = new Option<double>("--ridge") { Description = "Ridge strength towards the mean μ (light: only elements in a few crystals feel it)", DefaultValueFactory = _ => 1e-4 };
+        var noGgaU = new Option<bool>("--no-gga-u") { Description = "One μ per element (no second μ for Co Cr Fe Mn Mo Ni V W in oxides and fluorides)" };
+        var batch = new Option<int>("--batch") { Description = "Crystals per M3GNet call", DefaultValueFactory = _ => 32 };
+        var reference = new Option<string[]>("--reference")
+        { Description = "Also score e_hull of the held-out crystals against the hull of these files (MP-20 train and val) and time 64-crystal query batches", AllowMultipleArgumentsPerToken = true };
+        var cmd = new Command("hull-fit", "Fit per-element chemical potentials μ so that E_M3GNet/atom − Σ x μ ≈ formation_energy_per_atom (single points on the data's geometries, no relaxation).");
+        foreach (var o in new Option[] { data, output, weights, energies, saveEnergies, ridge, noGgaU, batch, reference }) cmd.Options.Add(o);
+        cmd.SetAction(p => Guarded(() =>
+        {
+            string dataPath = p.GetValue(data)!, weightsPath = SharedPaths.Resolve(p.GetValue(weights)!);
+            var records = ReadRecords(dataPath, "all", 0).Where(r => r.FormationEnergyPerAtom is { } ef && double.IsFinite(ef)).ToList();
+            var structures = records.Select(r => r.Structure!).ToList();
+            string model = Path.GetFileNameWithoutExtension(weightsPath);
+            double[] perAtom;
+            if (p.GetValue(energies) is { } energyFile)
+            {
+                var byId = ReadEnergies(energyFile);
+                perAtom = records.Select(r => byId.GetValueOrDefault(r.MaterialId, double.NaN)).ToArray();
+                model += $" (energies read from {Path.GetFileName(energyFile)})";
+            }
+            else
+            {
+                using var potential = M3gnetPotential.Load(weightsPath);
+                var sw = System.Diagnostics.Stopwatch.StartNew();
+                (perAtom, var errors) = HullEnergyReward.EnergiesPerAtom(potential, structures, Math.Max(1, p.GetValue(batch)));
+                Log.Information("M3GNet ({Model}) single points on {Count} crystals in {Seconds:F0} s, {Failed} failed",
+                    model, structures.Count, sw.Elapsed.TotalSeconds, errors.Count(e => e is not null));
+                if (p.GetValue(saveEnergies) is { } save) WriteEnergies(save, records, perAtom);
+            }
+            var samples = new List<(FormationEnergySample Sample, bool HeldOut)>();
+            for (int i = 0; i < records.Count; i++)
+                if (double.IsFinite(perAtom[i]))
+                    samples.Add((new FormationEnergySample(records[i].Composition, perAtom[i], records[i].FormationEnergyPerAtom!.Value, records[i].MaterialId),
+                                 DatasetSplit.IsHeldOut(records[i].MaterialId)));
+            int noEnergy = records.Count - samples.Count;
+            if (noEnergy > 0) Log.Warning("{Count} crystals have no energy and are left out", noEnergy);
+            var train = samples.Where(s => !s.HeldOut).Select(s => s.Sample).ToList();
+            var heldOut = samples.Where(s => s.HeldOut).Select(s => s.Sample).ToList();
+            var options = new ChemicalPotentialFitOptions { Ridge = p.GetValue(ridge), GgaUContext = !p.GetValue(noGgaU) };
+            var fit = ChemicalPotentialFit.Fit(train, options, new ChemicalPotentialMetadata
+            {
+                EnergyModel = $"{model}, float32 single point on the data's geometries (no relaxation)",
+                Target = "MP-20 formation_energy_per_atom (eV/atom)",
+                Data = Path.GetFileName(dataPath),
+                DataSha256 = Sha256(dataPath),
+                Split = "DatasetSplit: fit on train (FNV-1a 64 of material_id mod 5 != 0), scored on held-out (mod 5 == 0)",
+                CodeVersion = $"{ChemicalPotentialFit.MethodVersion}; CrystalActors " +
+                              (typeof(ChemicalPotentialFit).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+                                  .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion ?? "?"),
+            });
+            var heldOutErrors = ChemicalPotentialFit.Evaluate(fit, heldOut);
+            var mu = new ChemicalPotentials(fit.Mu, fit.MuGgaU, fit.Metadata with { NHeldOut = heldOut.Count, HeldOut = heldOutErrors });
+            mu.Save(p.GetValue(output)!);
+            Console.WriteLine($"fit ({(options.GgaUContext ? "GGA+U context" : "one μ per element")}, ridge {options.Ridge.ToString("G3", Inv)}): " +
+                              $"{mu.Mu.Count} elements + {mu.MuGgaU.Count} GGA+U μ from {train.Count} train crystals of {Path.GetFileName(dataPath)}");
+            Console.WriteLine($"train:    {mu.Metadata.Train}");
+            Console.WriteLine($"held-out: {heldOutErrors}  <- M3GNet single points (unrelaxed by M3GNet), what the reward sees");
+            Console.WriteLine($"written to {p.GetValue(output)}");
+            if (p.GetValue(reference) is { Length: > 0 } refs) ReportHull(refs, mu, heldOut);
+            return 0;
+        }));
+        return cmd;
+    }
+
+    /// <summary>e_hull of the held-out crystals (M3GNet + μ, and their own DFT formation energy) against the reference
+    /// hull, and the speed of 64-crystal query batches once their chemical systems are cached.</summary>
+    private static void ReportHull(string[] referenceFiles, ChemicalPotentials mu, List<FormationEnergySample> heldOut)
+    {
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        var reference = HullReference.FromFiles(referenceFiles, mu);
+        Console.WriteLine($"hull reference: {reference.PhaseDiagram.Entries.Count} entries, {reference.PhaseDiagram.Elements.Count} elements, read in {sw.Elapsed.TotalSeconds:F1} s");
+        sw.Restart();
+        var eM3gnet = new List<double>();
+        var diff = new List<double>();
+        int failed = 0;
+        foreach (var s in heldOut)
+        {
+            try
+            {
+                double e = reference.EnergyAboveHull(s.Composition, s.EnergyPerAtom);
+                double eDft = reference.PhaseDiagram.EnergyAboveHull(s.Composition, s.FormationEnergyPerAtom);
+                eM3gnet.Add(e);
+                diff.Add(e - eDft);
+            }
+            catch (ArgumentException) { failed++; }
+        }
+        eM3gnet.Sort();
+        Console.WriteLine($"held-out e_hull (M3GNet + μ) over {eM3gnet.Count} crystals ({failed} failed), first pass {sw.Elapsed.TotalSeconds:F1} s " +
+                          $"for {reference.PhaseDiagram.CachedSystemCount} chemical systems: median {eM3gnet[eM3gnet.Count / 2]:F4}, " +
+                          $"≤ 0: {eM3gnet.Count(e => e <= 0) / (double)eM3gnet.Count:P1}, ≤ 0.1: {eM3gnet.Count(e => e <= 0.1) / (double)eM3gnet.Count:P1} eV/atom; " +
+                          $"mean reward {eM3gnet.Average(HullReference.EnergyReward):F4}; MAE vs e_hull from the DFT formation energy {diff.Average(Math.Abs):F4} eV/atom");
+        // Query speed: batches of 64 random held-out crystals, all systems already cached.
+        var rng = new Random(17);
+        var batches = Enumerable.Range(0, 64).Select(_ => Enumerable.Range(0, 64).Select(_ => heldOut[rng.Next(heldOut.Count)]).ToArray()).ToArray();
+        double sink = 0;
+        foreach (var b in batches) foreach (var s in b) sink += SafeHull(reference, s);
+        int queries = 0;
+        sw.Restart();
+        while (sw.Elapsed.TotalSeconds < 2)
+            foreach (var b in batches) { foreach (var s in b) sink += SafeHull(reference, s); queries += b.Length; }
+        Console.WriteLine($"e_above_hull queries: {queries / sw.Elapsed.TotalSeconds:F0} per second ({sw.Elapsed.TotalMilliseconds / queries * 1000:F1} µs each, " +
+                          $"batches of 64 random held-out crystals, systems cached; checksum {sink:F3})");
+    }
+
+    private static double SafeHull(HullReference reference, FormationEnergySample s)
+    {
+        try { return reference.EnergyAboveHull(s.Composition, s.EnergyPerAtom); }
+        catch (ArgumentException) { return 0; }
+    }
+
+    /// <summary>material_id → energy_per_atom_eV from a JSONL file (null or missing: left out).</summary>
+    private static Dictionary<string, double> ReadEnergies(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"energy file '{path}' not found", path);
+        var map = new Dictionary<string, double>(StringComparer.Ordinal);
+        using var reader = DataFile.OpenText(path);
+        string? line;
+        int lineNo = 0;
+        while ((line = reader.ReadLine()) is not null)
+        {
+            lineNo++;
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            try
+            {
+                using var doc = JsonDocument.Parse(line);
+                var root = doc.RootElement;
+                if (root.TryGetProperty("material_id", out var id) && id.GetString() is { } mid &&
+                    root.TryGetProperty("energy_per_atom_eV", out var e) && e.ValueKind == JsonValueKind.Number)
+                    map[mid] = e.GetDouble();
+            }
+            catch (JsonException ex)
+            {
+                throw new InvalidDataException($"{path}:{lineNo}: {ex.Message}", ex);
+            }
+        }
+        Log.Information("{Path}: energies of {Count} crystals", path, map.Count);
+        return map;
+    }
+
+    private static void WriteEnergies(string path, List<Mp20Record> records, double[] perAtom) => AtomicFile.Write(path, stream =>
+    {
+        for (int i = 0; i < records.Count; i++)
+        {
+            using (var w = new Utf8JsonWriter(stream))
+            {
+                w.WriteStartObject();
+                w.WriteNumber("index", records[i].Index);
+                w.WriteString("material_id", records[i].MaterialId);
+                w.WritePropertyName("energy_per_atom_eV");
+                if (double.IsFinite(perAtom[i])) w.WriteNumberValue(perAtom[i]);
+                else w.WriteNullValue();
+                w.WriteEndObject();
+            }
+            stream.WriteByte((byte)'\n');
+        }
+    });
+
+    private static string Sha256(string path)
+    {
+        using var f = File.OpenRead(path);
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(f));
     }
 
     /// <summary>Bad input (missing file, existing output, malformed data) ends the command with its message and exit code 1,
