@@ -69,8 +69,13 @@ public sealed record CampaignOptions
     /// <summary>Parallel rollout generators on this node.</summary>
     public int Generators { get; init; } = 1;
 
+    /// <summary>The online learner: "dqn" (the pipeline paper's; epsilon-greedy generators, replay) or "grpo" (Chemeleon2's
+    /// RL stage: generators sample groups of <c>grpo.group_size</c> episodes of one skeleton, the learner updates on each group).</summary>
+    public string Learner { get; init; } = "dqn";
+
     public EpsilonOptions Epsilon { get; init; } = new();
     public DqnOptions Dqn { get; init; } = new();
+    public Learning.Grpo.GrpoOptions Grpo { get; init; } = new();
     public RewardModelOptions RewardModel { get; init; } = new();
     public RelaxOptions Relax { get; init; } = new();
     public DftOptions Dft { get; init; } = new();
@@ -152,6 +157,9 @@ public sealed record CampaignOptions
         Check(double.IsFinite(RewardBeta), "reward_beta", "must be finite");
         Check(WallTimeMinutes is null || WallTimeMinutes > 0, "wall_time_minutes", "must be > 0 (or absent)");
         Check(double.IsFinite(Epsilon.DecayRate) && Epsilon.DecayRate >= 0, "epsilon.decay_rate", "must be a finite rate >= 0");
+        Check(Learner is "dqn" or "grpo", "learner", $"'{Learner}' is not one of dqn, grpo");
+        try { Grpo.Validate(); }
+        catch (ArgumentOutOfRangeException e) { Check(false, $"grpo.{JsonNamingPolicy.SnakeCaseLower.ConvertName(e.ParamName ?? "")}", e.Message.Split(" (Parameter")[0]); }
         Check(Dqn.TargetUpdateEvery >= 1, "dqn.target_update_every", "must be >= 1");
         Check(Dqn.UpdatesPerEpisode >= 0, "dqn.updates_per_episode", "must be >= 0");
         Check(Dqn.LearningStarts >= 0, "dqn.learning_starts", "must be >= 0");
@@ -182,7 +190,7 @@ public sealed record CampaignOptions
         Check(Dqn.Gamma is >= 0 and <= 1, "dqn.gamma", "must be in [0, 1]");
         Check(Dqn.NStep is >= 1 and <= 255, "dqn.n_step", "must be in 1..255");
         Check(Dqn.LearningRate > 0, "dqn.learning_rate", "must be positive");
-        foreach (var (key, device) in new[] { ("dqn.device", Dqn.Device), ("reward_model.device", RewardModel.Device),
+        foreach (var (key, device) in new[] { ("dqn.device", Dqn.Device), ("grpo.device", Grpo.Device), ("reward_model.device", RewardModel.Device),
                                               ("relax.device", Relax.Device), ("offline_cql.device", OfflineCql.Device) })
             Check(Torch.Device.IsValidName(device), key, $"'{device}' is not a device; valid: cpu, cuda, cuda:N, auto");
         Check(Dft.Runners >= 1, "dft.runners", "must be >= 1");

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using CrystalActors.Learning.Dqn;
+using CrystalActors.Learning.Grpo;
 using CrystalActors.Campaign.Reporting;
 using CrystalActors.Crystals;
 using CrystalActors.Crystals.Io;
@@ -14,9 +15,15 @@ namespace CrystalActors.Campaign.Roles;
 // A Structure is an object in-process and an MP-20 JSON line on the wire (StructureWireConverter).
 
 /// <summary>One finished episode, as it travels: its decisions (for the learner) and the designed crystal (for the coordinator).</summary>
-public sealed record EpisodeRecord(int Crystal, IReadOnlyList<EpisodeStep> Steps, long PolicyVersion, Structure Structure)
+/// <param name="LogProbs">GRPO only: the sampling policy's log-probability of each action (the ratio's denominator).</param>
+public sealed record EpisodeRecord(int Crystal, IReadOnlyList<EpisodeStep> Steps, long PolicyVersion, Structure Structure, IReadOnlyList<float>? LogProbs = null)
 {
     public static EpisodeRecord From(PlayedEpisode p) => new(p.Crystal, p.Steps, p.PolicyVersion, p.Episode.ToStructure());
+
+    public static EpisodeRecord From(SampledEpisode s) => From(s.Played) with { LogProbs = s.LogProbs };
+
+    public GrpoTrajectory Trajectory() => new(Crystal, Steps,
+        LogProbs ?? throw new InvalidOperationException("a GRPO learner needs the episode's log-probabilities; this one was played by a DQN generator"), PolicyVersion);
 
     public int DistinctElements => Structure.Composition.Elements.Count;
 
@@ -28,9 +35,11 @@ public sealed record EpisodeRecord(int Crystal, IReadOnlyList<EpisodeStep> Steps
 /// <summary>Generator → learner and coordinator: finished episodes with their terminal rewards.</summary>
 /// <param name="Generator">The generator's cluster-unique name (node/gen-k#incarnation).</param>
 /// <param name="Batch">Counts from 1 per generator incarnation: receivers drop a batch they have already seen.</param>
+/// <param name="Epsilon">DQN: the exploration rate the batch was played with; GRPO: the sampling temperature.</param>
+/// <param name="RewardComponents">The weighted, normalised parts of a multi-objective reward, one value per episode each (null = the gap reward alone).</param>
 [MessageContract("campaign.episodes")]
 public sealed record EpisodesPlayed(string Generator, long Batch, IReadOnlyList<EpisodeRecord> Episodes, double[] Rewards, double?[] PredictedGapsEv,
-    long RewardModelVersion, double Epsilon, long EnvironmentSteps) : IWireMessage;
+    long RewardModelVersion, double Epsilon, long EnvironmentSteps, IReadOnlyDictionary<string, double[]>? RewardComponents = null) : IWireMessage;
 
 /// <summary>Learner → generator: the batch is in the replay buffer and trained on; play the next (the back-pressure credit).</summary>
 [MessageContract("campaign.episodes-accepted")]

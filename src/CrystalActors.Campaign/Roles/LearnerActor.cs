@@ -3,6 +3,7 @@ using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
 using Akka.Persistence;
 using CrystalActors.Learning.Dqn;
+using CrystalActors.Learning.Grpo;
 using CrystalActors.Learning.Offline;
 using CrystalActors.Runtime.Messages;
 using CrystalActors.Runtime.Persistence;
@@ -15,11 +16,14 @@ namespace CrystalActors.Campaign.Roles;
 public sealed record PolicySaved(long Version, string Path, string Sha256, long GradientSteps, long EnvironmentSteps) : IWireMessage;
 
 /// <summary>
-/// The online DQN learner, a persistent cluster singleton: fills the replay buffer from the generators' batches,
+/// The online learner, a persistent cluster singleton, running the config's algorithm. DQN (the default): fills the replay buffer from the generators' batches,
 /// trains off the mailbox (the gradient steps run as a task whose end is piped back; messages meanwhile wait in
 /// the stash), acknowledges each batch — the generators' back-pressure credit — and publishes its weights to the
 /// content store and topic "policy". After a kill it recovers the latest policy from its journal (the replay
-/// buffer refills from new episodes).
+/// buffer refills from new episodes). GRPO: each batch is one group of episodes of one skeleton, sampled with their
+/// log-probabilities; one update per group, then the new weights are published and the generator acknowledged (so
+/// generators play the current policy). The learner's initial weights are published as version 0 before any
+/// generator plays, and they stay the reference of the KL term across restarts.
 /// </summary>
 public sealed class LearnerActor : ReceivePersistentActor, IWithUnboundedStash
 {
@@ -29,6 +33,8 @@ public sealed class LearnerActor : ReceivePersistentActor, IWithUnboundedStash
     private readonly IActorRef _mediator;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private OnlineDqn? _dqn;
+    private GrpoLearner? _grpo;
+    private PolicySaved? _reference;
     private ReplayBuffer? _replay;
     private Random _rng;
     private PolicySaved? _latest;
@@ -50,12 +56,16 @@ public sealed class LearnerActor : ReceivePersistentActor, IWithUnboundedStash
         _coordinator = coordinator;
         _mediator = mediator;
         _rng = new Random((int)context.Options.Seed);
-        Recover<PolicySaved>(p => _latest = p);
+        Recover<PolicySaved>(p =>
+        {
+            _latest = p;
+            if (p.Version == 0) _reference ??= p;
+        });
         Recover<RecoveryCompleted>(_ => Start());
         Ready();
     }
 
-    public override string PersistenceId => "learner-dqn";
+    public override string PersistenceId => _c.Options.Learner == "grpo" ? "learner-grpo" : "learner-dqn";
 
     /// <summary>Mean policy lag (learner version minus the version that played) of the episodes received.</summary>
     public double MeanLag => _lagCount == 0 ? 0 : _lagSum / _lagCount;
@@ -64,6 +74,7 @@ public sealed class LearnerActor : ReceivePersistentActor, IWithUnboundedStash
 
     private void Start()
     {
+        if (O.Learner == "grpo") { StartGrpo(); return; }
         _dqn = new OnlineDqn(_c.Skeletons, _c.Tasks[0].VocabularyActions, O.TargetGapEv, O.Dqn, O.Seed, _device);
         _replay = new ReplayBuffer(O.Dqn.ReplayCapacity);
         if (_latest is { } p && File.Exists(p.Path))
@@ -81,15 +92,74 @@ public sealed class LearnerActor : ReceivePersistentActor, IWithUnboundedStash
     private void Ready()
     {
         Command<EpisodesPlayed>(OnBatch);
-        Command<EpisodeForDft>(e => _awaitingDft[e.Episode] = e.Played);
+        Command<EpisodeForDft>(e => { if (_replay is not null) _awaitingDft[e.Episode] = e.Played; });
         Command<DftReward>(r =>
         {
-            // The DFT verdict enters the buffer as the episode's corrected terminal transition.
-            if (_awaitingDft.Remove(r.Episode, out var played))
+            // The DFT verdict enters the buffer as the episode's corrected terminal transition (DQN; GRPO learns from groups only).
+            if (_awaitingDft.Remove(r.Episode, out var played) && _replay is not null)
                 foreach (var t in played.Transitions(r.Reward, O.Dqn.NStep, O.Dqn.Gamma).Where(t => t.Done)) _replay!.Add(t);
         });
         Command<Trained>(_ => { });
         Command<SaveSnapshotSuccess>(_ => { });
+    }
+
+    private void StartGrpo()
+    {
+        _grpo = new GrpoLearner(_c.Skeletons, _c.Tasks[0].VocabularyActions, O.TargetGapEv, O.Grpo, O.Seed, _device);
+        if (_latest is { } p && File.Exists(p.Path))
+        {
+            ModelFiles.Verify(p.Path, p.Sha256);
+            _grpo.LoadPolicy(p.Path);
+            if (_reference is { } r && File.Exists(r.Path)) _grpo.LoadReference(r.Path);
+            _version = p.Version;
+            _environmentSteps = p.EnvironmentSteps;
+            _log.Info("Learner (GRPO): resumed from policy v{0} ({1} environment steps)", p.Version, p.EnvironmentSteps);
+            Announce(p);
+            return;
+        }
+        if (O.InitialPolicy is { } initial) _grpo.LoadPolicy(initial);
+        // Version 0: the weights every generator samples with first, and the KL term's reference from then on.
+        var scratch = ModelFiles.Scratch(_c.Store, "policy-v0");
+        _grpo.SavePolicy(scratch, 0);
+        var stored = ModelFiles.StoreAsync(_c.Store, scratch).GetAwaiter().GetResult();
+        Persist(new PolicySaved(0, stored.Path, stored.Sha256, 0, 0), saved =>
+        {
+            _latest = _reference = saved;
+            Announce(saved);
+        });
+    }
+
+    private void Announce(PolicySaved p)
+    {
+        var notice = new PolicyPublished(p.Version, p.Path, p.Sha256, p.EnvironmentSteps, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        _mediator.Tell(new Publish(CampaignCoordinatorActor.PolicyTopic, notice));
+        _coordinator.Tell(notice);
+    }
+
+    /// <summary>GRPO: one update on the group, off the mailbox; the new weights are published before the generator hears back.</summary>
+    private void OnGroup(EpisodesPlayed b)
+    {
+        var generator = Sender;
+        var grpo = _grpo!;
+        long version = _version + 1;
+        var trajectories = b.Episodes.Select(e => e.Trajectory()).ToList();
+        foreach (var e in b.Episodes)
+        {
+            _lagSum += _version - e.PolicyVersion;
+            _lagCount++;
+            _environmentSteps += e.Steps.Count;
+        }
+        Task.Run(async () =>
+        {
+            var stats = grpo.Update(trajectories, b.Rewards, b.RewardComponents);
+            var scratch = ModelFiles.Scratch(_c.Store, $"policy-v{version}");
+            grpo.SavePolicy(scratch, version);
+            var stored = await ModelFiles.StoreAsync(_c.Store, scratch).ConfigureAwait(false);
+            _log.Debug(FormattableString.Invariant(
+                $"Learner (GRPO): update {stats.Update}: reward {stats.RewardMean:F4} ± {stats.RewardStd:F4}, KL {stats.Kl:F5}, entropy {stats.Entropy:F3}, clip {stats.ClipFraction:F3}, loss {stats.Loss:F4}"));
+            return new Trained(b, generator, stats.Loss, stats.Kl, grpo.GradientSteps, version, stored);
+        }).PipeTo(Self, failure: e => new Status.Failure(e));
+        BecomeStacked(Training);
     }
 
     private void OnBatch(EpisodesPlayed b)
@@ -100,6 +170,7 @@ public sealed class LearnerActor : ReceivePersistentActor, IWithUnboundedStash
             return;
         }
         _lastBatch[b.Generator] = b.Batch;
+        if (_grpo is not null) { OnGroup(b); return; }
         for (int i = 0; i < b.Episodes.Count; i++)
         {
             var e = b.Episodes[i];
@@ -170,6 +241,7 @@ public sealed class LearnerActor : ReceivePersistentActor, IWithUnboundedStash
     protected override void PostStop()
     {
         _dqn?.Dispose();
+        _grpo?.Dispose();
         base.PostStop();
     }
 

@@ -17,7 +17,7 @@ public sealed record RoleDevices(Device Learner, Device OfflineCql, Device Rewar
     {
         Device For(string role, string setting, string value) => hasRole(role) ? Device.Resolve(value, setting) : Device.CPU;
         return new RoleDevices(
-            For("learner", "dqn.device", options.Dqn.Device),
+            options.Learner == "grpo" ? For("learner", "grpo.device", options.Grpo.Device) : For("learner", "dqn.device", options.Dqn.Device),
             For("offline-cql", "offline_cql.device", options.OfflineCql.Device),
             hasRole("reward-model") || hasRole("fine-tuner") ? Device.Resolve(options.RewardModel.Device, "reward_model.device") : Device.CPU,
             For("relaxer", "relax.device", options.Relax.Device));

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
 using CrystalActors.Learning.Dqn;
+using CrystalActors.Learning.Grpo;
 using CrystalActors.Learning.Environments.Skeletons;
 using CrystalActors.Runtime.Messages;
 
@@ -12,7 +13,10 @@ namespace CrystalActors.Campaign.Roles;
 /// copy of the policy, scores them with the reward model, and sends them to the learner and the coordinator. It
 /// plays the next batch only when the learner has acknowledged the last (back-pressure: generators on other nodes
 /// never outrun learning); an unacknowledged batch is re-sent, so a learner that moves to another node loses
-/// nothing. New policy versions arrive by publication (topic "policy"); it never waits on DFT.
+/// nothing. New policy versions arrive by publication (topic "policy"); it never waits on DFT. With the GRPO learner it
+/// plays one group per batch — <c>grpo.group_size</c> episodes of one skeleton sampled from the policy's softmax, with
+/// their log-probabilities — and only with the learner's weights (version 0 at the least), so the ratio in GRPO's loss
+/// compares the learner's policy with the one that really played.
 /// </summary>
 public sealed class RolloutGeneratorActor : ReceiveActor, IWithTimers
 {
@@ -26,6 +30,8 @@ public sealed class RolloutGeneratorActor : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Random _rng;
     private DqnPolicy? _policy;
+    private GrpoPolicy? _grpo;
+    private bool _hasLearnerWeights;
     private bool _stopped;
     private long _batch;
     private long _environmentSteps;
@@ -51,14 +57,22 @@ public sealed class RolloutGeneratorActor : ReceiveActor, IWithTimers
         Receive<PolicyPublished>(p =>
         {
             _environmentSteps = Math.Max(_environmentSteps, p.EnvironmentSteps);
-            if (p.Version <= _policy!.Version) return;
+            if (p.Version <= _policy!.Version && (_hasLearnerWeights || _grpo is null)) return;
             ModelFiles.Verify(p.Path, p.Sha256);
             _policy.Load(p.Path);
+            if (!_hasLearnerWeights && _grpo is not null) Self.Tell(Play.Instance);
+            _hasLearnerWeights = true;
             if (p.PublishedAtMs > 0) RecordLatency(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - p.PublishedAtMs);
         });
         Receive<StopGenerating>(_ => _stopped = true);
         Receive<SubscribeAck>(_ => { });
         Receive<Play>(_ => PlayBatch());
+        Receive<AskWeights>(_ =>
+        {
+            if (_hasLearnerWeights) return;
+            _coordinator.Tell(CatchUp.Instance);
+            Self.Tell(Play.Instance);
+        });
         Receive<Scored>(OnScored);
         Receive<EpisodesAccepted>(a =>
         {
@@ -91,8 +105,16 @@ public sealed class RolloutGeneratorActor : ReceiveActor, IWithTimers
 
     protected override void PreStart()
     {
-        _policy = new DqnPolicy(_c.Skeletons, _c.Tasks[0].VocabularyActions, _c.Options.TargetGapEv);
-        if (_c.Options.InitialPolicy is { } initial) _policy.Load(initial);
+        if (_c.Options.Learner == "grpo")
+        {
+            _grpo = new GrpoPolicy(_c.Skeletons, _c.Tasks[0].VocabularyActions, _c.Options.TargetGapEv);
+            _policy = _grpo.Greedy; // the same network: its greedy action is the policy's mode
+        }
+        else
+        {
+            _policy = new DqnPolicy(_c.Skeletons, _c.Tasks[0].VocabularyActions, _c.Options.TargetGapEv);
+            if (_c.Options.InitialPolicy is { } initial) _policy.Load(initial);
+        }
         _mediator.Tell(new Subscribe(CampaignCoordinatorActor.PolicyTopic, Self));
         _mediator.Tell(new Subscribe(CampaignCoordinatorActor.Topic, Self));
         _coordinator.Tell(CatchUp.Instance);
@@ -102,7 +124,8 @@ public sealed class RolloutGeneratorActor : ReceiveActor, IWithTimers
     protected override void PostStop()
     {
         if (_latencies.Count > 0) LogLatency();
-        _policy?.Dispose();
+        if (_grpo is not null) _grpo.Dispose();
+        else _policy?.Dispose();
     }
 
     /// <summary>Publication-to-loaded latencies of policy versions (ms): the policy broadcast figure of bench/cluster.</summary>
@@ -128,6 +151,7 @@ public sealed class RolloutGeneratorActor : ReceiveActor, IWithTimers
     private void PlayBatch()
     {
         if (_stopped || _playing || _unacknowledged is not null) return;
+        if (_grpo is not null) { PlayGroup(); return; }
         _playing = true;
         var o = _c.Options;
         double epsilon = o.Epsilon.Schedule.At(_environmentSteps);
@@ -137,6 +161,22 @@ public sealed class RolloutGeneratorActor : ReceiveActor, IWithTimers
         // One batched forward pass per step of eight short episodes: milliseconds, so it runs here.
         var played = EpisodeRunner.Play(_policy!, tasks, crystals, orders, epsilon, _rng).Select(EpisodeRecord.From).ToList();
         ScoreAsync(played).PipeTo(Self, success: r => new Scored(played, r.Rewards, r.Gaps, r.Version, epsilon), failure: e => new Status.Failure(e));
+    }
+
+    /// <summary>GRPO: one group of episodes of one skeleton, sampled at the configured temperature (batched steps: milliseconds).</summary>
+    private void PlayGroup()
+    {
+        if (!_hasLearnerWeights)
+        {
+            // The learner's version 0 arrives by publication or catch-up; ask again should both have been missed.
+            Timers.StartSingleTimer("catch-up", AskWeights.Instance, TimeSpan.FromSeconds(3));
+            return;
+        }
+        _playing = true;
+        var o = _c.Options;
+        int crystal = _rng.Next(_c.Tasks.Count), order = _rng.Next(o.Orders);
+        var played = GroupRollout.Play(_grpo!, _c.Tasks, [crystal], [order], o.Grpo.GroupSize, o.Grpo.Temperature, _rng).Select(EpisodeRecord.From).ToList();
+        ScoreAsync(played).PipeTo(Self, success: r => new Scored(played, r.Rewards, r.Gaps, r.Version, o.Grpo.Temperature), failure: e => new Status.Failure(e));
     }
 
     private void OnScored(Scored s)
@@ -188,6 +228,7 @@ public sealed class RolloutGeneratorActor : ReceiveActor, IWithTimers
     }
 
     private sealed record Play : INoSerializationVerificationNeeded { public static readonly Play Instance = new(); }
+    private sealed record AskWeights : INoSerializationVerificationNeeded { public static readonly AskWeights Instance = new(); }
     private sealed record Resend : INoSerializationVerificationNeeded { public static readonly Resend Instance = new(); }
     private sealed record GreedyDone(GreedyReport? Report, string? Error) : INoSerializationVerificationNeeded;
     private sealed record Scored(IReadOnlyList<EpisodeRecord> Played, double[] Rewards, double?[] Gaps, long RewardVersion, double Epsilon) : INoSerializationVerificationNeeded;

@@ -49,6 +49,9 @@ public sealed class GrpoPolicy : IDisposable
     /// <summary>The logits network (the project's one MEGNet, as <see cref="QNetwork"/>).</summary>
     public QNetwork Network => _q.Network;
 
+    /// <summary>The same network as a <see cref="DqnPolicy"/>: its greedy action is the policy's mode (temperature 0).</summary>
+    public DqnPolicy Greedy => _q;
+
     /// <summary>Version of the loaded weights (from the file's metadata; 0 for an offline checkpoint or fresh weights).</summary>
     public long Version => _q.Version;
 
