@@ -95,6 +95,33 @@ public class CampaignLoopTests
         var numbers = Journal(o).OfType<EpisodeCompleted>().Select(e => e.Episode).ToList();
         Assert.Equal(Enumerable.Range(1, 24).Select(i => (long)i), numbers);
     }
+
+    [Fact]
+    public async Task GrpoCampaign_PlaysGroupsOfOneSkeleton_UpdatesPerGroup_AndResumes()
+    {
+        var root = Directory.CreateTempSubdirectory("ca-campaign-grpo-").FullName;
+        CampaignOptions Grpo(long episodes) => Tiny(root, "grpo", episodes, dftEvery: 0, budget: 0, relax: false) with
+        {
+            Learner = "grpo",
+            Grpo = new Learning.Grpo.GrpoOptions { GroupSize = 8, LearningRate = 1e-3 },
+            GreedyEvalEvery = 0,
+        };
+        var first = await Run(Grpo(24));
+        Assert.Equal(24, first.Episodes);
+        var o = Grpo(40);
+        var second = await Run(o);
+        Assert.Equal(40, second.Episodes);
+
+        var learner = JournalReader.EventsAsync(JournalKind.Sqlite, CampaignRunner.JournalPath(o), "learner-grpo").GetAwaiter().GetResult()
+            .OfType<CrystalActors.Campaign.Roles.PolicySaved>().ToList();
+        // Version 0 (the reference) once, then one version per group of 8: 24 / 8 + 16 / 8 = 5 updates.
+        Assert.Equal(0, learner[0].Version);
+        Assert.Single(learner, p => p.Version == 0);
+        Assert.Equal(Enumerable.Range(0, 6).Select(v => (long)v), learner.Select(p => p.Version));
+        // Each batch the coordinator journaled is one group: 8 episodes.
+        var episodes = Journal(o).OfType<EpisodeCompleted>().ToList();
+        Assert.Equal(Enumerable.Range(1, 40).Select(i => (long)i), episodes.Select(e => e.Episode));
+    }
 }
 
 [CollectionDefinition(nameof(CampaignLoop), DisableParallelization = true)]
