@@ -17,6 +17,17 @@ public class AverageMinimumDistanceTests
     }
 
     [Fact]
+    public void Compute_CsClType_AveragesOverBothSites()
+    {
+        // Each atom sees 8 of the other kind at a√3/2, then 6 of its own at a, then 12 at a√2: species are ignored.
+        const double a = 4.0;
+        var amd = AverageMinimumDistance.Compute(CsClType(Cs, Cl, a), 26);
+        for (int k = 0; k < 8; k++) Assert.Equal(a * Math.Sqrt(3) / 2, amd[k], 1e-9);
+        for (int k = 8; k < 14; k++) Assert.Equal(a, amd[k], 1e-9);
+        for (int k = 14; k < 26; k++) Assert.Equal(a * Math.Sqrt(2), amd[k], 1e-9);
+    }
+
+    [Fact]
     public void Compute_IsInvariantToCellChoiceAndRigidMotions()
     {
         var s = Mp20Val.Records[100].Structure!;
