@@ -14,6 +14,7 @@ root.Subcommands.Add(DftCommands.Create());
 foreach (var c in RewardCommands.Create()) root.Subcommands.Add(c);
 foreach (var c in PotentialCommands.Create()) root.Subcommands.Add(c);
 root.Subcommands.Add(OfflineCommands.Create());
+root.Subcommands.Add(EvaluateCommands.Create());
 root.Subcommands.Add(CampaignCommands.Create());
 root.Subcommands.Add(ClusterCommands.Create());
 root.Subcommands.Add(MetalClusterCommands.Create());

@@ -26,6 +26,7 @@ public static class RewardCommands
         reward.Subcommands.Add(Ensemble());
         reward.Subcommands.Add(Evaluate());
         reward.Subcommands.Add(HullFit());
+        reward.Subcommands.Add(EvaluateCommands.Components());
         yield return reward;
     }
 

@@ -21,42 +21,8 @@ public static class Diversity
     /// MMD² of the others (the sample left out) exceeds the full MMD², i.e. how much the sample pulls the generated set
     /// toward the reference distribution and away from its own duplicates. Needs at least 3 generated and 2 reference rows.
     /// </summary>
-    public static (double Mmd2, double[] Individual) MmdReward(IReadOnlyList<double[]> generated, IReadOnlyList<double[]> reference)
-    {
-        int m = generated.Count, n = reference.Count;
-        if (m < 3 || n < 2) throw new ArgumentException($"the MMD reward needs >= 3 generated and >= 2 reference embeddings, got {m} and {n}");
-        int d = generated[0].Length;
-        if (generated.Any(g => g.Length != d) || reference.Any(r => r.Length != d))
-            throw new ArgumentException("every embedding must have the same width");
-
-        double rr = 0;
-        for (int i = 0; i < n; i++)
-            for (int j = i + 1; j < n; j++) rr += 2 * PolyKernel(reference[i], reference[j]);
-        double rTerm = rr / ((double)n * (n - 1));
-
-        var s = new double[m]; // Σ_{j≠i} k(g_i, g_j)
-        var t = new double[m]; // Σ_r k(g_i, r)
-        for (int i = 0; i < m; i++)
-        {
-            for (int j = i + 1; j < m; j++)
-            {
-                double k = PolyKernel(generated[i], generated[j]);
-                s[i] += k;
-                s[j] += k;
-            }
-            for (int r = 0; r < n; r++) t[i] += PolyKernel(generated[i], reference[r]);
-        }
-        double g = s.Sum(), c = t.Sum();
-        double full = g / ((double)m * (m - 1)) + rTerm - 2 * c / ((double)m * n);
-        int mp = m - 1;
-        var individual = new double[m];
-        for (int i = 0; i < m; i++)
-        {
-            double drop = (g - 2 * s[i]) / ((double)mp * (mp - 1)) + rTerm - 2 * (c - t[i]) / ((double)mp * n);
-            individual[i] = drop - full;
-        }
-        return (full, individual);
-    }
+    public static (double Mmd2, double[] Individual) MmdReward(IReadOnlyList<double[]> generated, IReadOnlyList<double[]> reference) =>
+        new MmdReference(reference).Reward(generated);
 
     /// <summary>
     /// Fréchet distance between Gaussians fitted to two sets of embeddings:
@@ -160,4 +126,80 @@ public static class Diversity
         }
         return result;
     }
+}
+
+/// <summary>
+/// A reference set for the MMD reward with its own kernel term computed once (O(n²) for n references), so that scoring a
+/// batch of m costs O(m² + m·n) kernel evaluations.
+/// </summary>
+public sealed class MmdReference
+{
+    public IReadOnlyList<double[]> Reference { get; }
+    /// <summary>Mean kernel value over distinct reference pairs.</summary>
+    public double RTerm { get; }
+
+    public MmdReference(IReadOnlyList<double[]> reference)
+    {
+        int n = reference.Count;
+        if (n < 2) throw new ArgumentException($"the MMD reward needs >= 2 reference embeddings, got {n}");
+        int d = reference[0].Length;
+        if (reference.Any(r => r.Length != d)) throw new ArgumentException("every embedding must have the same width");
+        Reference = reference;
+        double rr = 0;
+        for (int i = 0; i < n; i++)
+            for (int j = i + 1; j < n; j++) rr += 2 * Diversity.PolyKernel(reference[i], reference[j]);
+        RTerm = rr / ((double)n * (n - 1));
+    }
+
+    /// <summary>The unbiased MMD² of the batch against the reference and each sample's leave-one-out reward (needs >= 3 samples).</summary>
+    public (double Mmd2, double[] Individual) Reward(IReadOnlyList<double[]> generated)
+    {
+        int m = generated.Count, n = Reference.Count;
+        if (m < 3) throw new ArgumentException($"the MMD reward needs >= 3 generated embeddings, got {m}");
+        if (generated.Any(g => g.Length != Reference[0].Length)) throw new ArgumentException("every embedding must have the same width");
+        var s = new double[m]; // Σ_{j≠i} k(g_i, g_j)
+        var t = new double[m]; // Σ_r k(g_i, r)
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = i + 1; j < m; j++)
+            {
+                double k = Diversity.PolyKernel(generated[i], generated[j]);
+                s[i] += k;
+                s[j] += k;
+            }
+            for (int r = 0; r < n; r++) t[i] += Diversity.PolyKernel(generated[i], Reference[r]);
+        }
+        double g = s.Sum(), c = t.Sum();
+        double full = g / ((double)m * (m - 1)) + RTerm - 2 * c / ((double)m * n);
+        int mp = m - 1;
+        var individual = new double[m];
+        for (int i = 0; i < m; i++)
+        {
+            double drop = (g - 2 * s[i]) / ((double)mp * (mp - 1)) + RTerm - 2 * (c - t[i]) / ((double)mp * n);
+            individual[i] = drop - full;
+        }
+        return (full, individual);
+    }
+}
+
+/// <summary>
+/// Per-feature standardisation fitted on the reference embeddings (zero mean, unit variance; constant features keep
+/// scale 1). The polynomial kernel and the Fréchet distance then see unit-scale features whatever network made them:
+/// MEGNet's Set2Set readout runs to tens, where Chemeleon2's VAE latents are of order one.
+/// </summary>
+public sealed class FeatureScaler
+{
+    private readonly double[] _mean, _scale;
+
+    public FeatureScaler(IReadOnlyList<double[]> reference)
+    {
+        if (reference.Count < 2) throw new ArgumentException("a scaler needs at least 2 reference embeddings");
+        var (mean, cov) = Diversity.MeanCovariance(reference);
+        _mean = mean;
+        _scale = mean.Select((_, i) => cov[i, i] > 1e-12 ? Math.Sqrt(cov[i, i]) : 1.0).ToArray();
+    }
+
+    public double[] Transform(double[] x) => x.Select((v, i) => (v - _mean[i]) / _scale[i]).ToArray();
+
+    public double[][] Transform(IReadOnlyList<double[]> xs) => xs.Select(Transform).ToArray();
 }

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using CrystalActors.Crystals;
+using CrystalActors.Crystals.Thermo;
 using CrystalActors.Crystals.Validity;
 using CrystalActors.Learning.Environments.Skeletons;
 
@@ -16,10 +17,13 @@ public sealed record RewardBatch(IReadOnlyList<Structure> Structures)
     public double?[]? EnergyAboveHullEv { get; init; }
     /// <summary>Chemeleon2's creativity of each crystal: 1 unique and novel, 0 neither, else the near-match distance.</summary>
     public double[]? Creativity { get; init; }
+    /// <summary>With <see cref="Creativity"/>: first of its kind in the batch; no reference crystal matches it.</summary>
+    public bool[]? Unique { get; init; }
+    public bool[]? Novel { get; init; }
     public double[][]? StructureFeatures { get; init; }
     public double[][]? CompositionFeatures { get; init; }
-    public IReadOnlyList<double[]>? ReferenceStructureFeatures { get; init; }
-    public IReadOnlyList<double[]>? ReferenceCompositionFeatures { get; init; }
+    public MmdReference? ReferenceStructureFeatures { get; init; }
+    public MmdReference? ReferenceCompositionFeatures { get; init; }
     public int Count => Structures.Count;
 }
 
@@ -87,7 +91,7 @@ public abstract class RewardComponent(string name, double weight, string? normal
 /// The target band gap (the pipeline paper's reward): exp(−(gap − p̂)²/β) in "gaussian" form, or Chemeleon2's
 /// PredictorReward −(gap − p̂)² in "squared" form. A crystal without a predicted gap scores the form's floor (0, resp. −p̂²−β).
 /// </summary>
-public sealed class TargetGapReward(double weight, string? normalize, double targetEv, double beta, string form = "gaussian")
+public sealed class TargetGapTerm(double weight, string? normalize, double targetEv, double beta, string form = "gaussian")
     : RewardComponent("target_gap", weight, normalize)
 {
     public override IReadOnlyCollection<RewardInput> Requires => [RewardInput.Gap];
@@ -98,23 +102,23 @@ public sealed class TargetGapReward(double weight, string? normalize, double tar
 }
 
 /// <summary>Chemeleon2's CreativityReward: 1 unique and novel, 0 neither, else the distance to the nearest same-formula structure.</summary>
-public sealed class CreativityReward(double weight, string? normalize) : RewardComponent("creativity", weight, normalize)
+public sealed class CreativityTerm(double weight, string? normalize) : RewardComponent("creativity", weight, normalize)
 {
     public override IReadOnlyCollection<RewardInput> Requires => [RewardInput.Creativity];
     public override double[] Compute(RewardBatch b) => Need(b.Creativity, "creativity values").ToArray();
 }
 
 /// <summary>Chemeleon2's EnergyReward: −clamp(E above hull, 0, 1) eV/atom; a crystal whose energy failed counts as 1.</summary>
-public sealed class EnergyAboveHullReward(double weight, string? normalize) : RewardComponent("energy", weight, normalize)
+public sealed class EnergyTerm(double weight, string? normalize) : RewardComponent("energy", weight, normalize)
 {
     public override IReadOnlyCollection<RewardInput> Requires => [RewardInput.EnergyAboveHull];
 
     public override double[] Compute(RewardBatch b) => Need(b.EnergyAboveHullEv, "energies above the hull")
-        .Select(e => -Math.Clamp(e is { } v && double.IsFinite(v) ? v : 1.0, 0.0, 1.0)).ToArray();
+        .Select(e => HullReference.EnergyReward(e ?? double.NaN)).ToArray();
 }
 
 /// <summary>Chemeleon2's structure / composition diversity: each crystal's leave-one-out MMD reward against the reference embeddings.</summary>
-public sealed class DiversityReward(string name, double weight, string? normalize) : RewardComponent(name, weight, normalize)
+public sealed class DiversityTerm(string name, double weight, string? normalize) : RewardComponent(name, weight, normalize)
 {
     private bool Structural => Name == "structure_diversity";
 
@@ -125,12 +129,12 @@ public sealed class DiversityReward(string name, double weight, string? normaliz
         var gen = Need(Structural ? b.StructureFeatures : b.CompositionFeatures, $"{Name} embeddings");
         var reference = Need(Structural ? b.ReferenceStructureFeatures : b.ReferenceCompositionFeatures, $"{Name} reference embeddings");
         if (gen.Length < 3) return new double[gen.Length]; // no leave-one-out signal in a batch this small
-        return Diversity.MmdReward(gen, reference).Individual;
+        return reference.Reward(gen).Individual;
     }
 }
 
 /// <summary>SMACT charge-neutrality and electronegativity validity as a component: 1 valid, 0 not.</summary>
-public sealed class SmactReward(double weight, string? normalize) : RewardComponent("smact", weight, normalize)
+public sealed class SmactTerm(double weight, string? normalize) : RewardComponent("smact", weight, normalize)
 {
     public override IReadOnlyCollection<RewardInput> Requires => [];
     public override double[] Compute(RewardBatch b) => b.Structures.Select(s => SmactValidity.IsValid(s) ? 1.0 : 0.0).ToArray();
@@ -172,11 +176,11 @@ public sealed class CompositeReward
     public static CompositeReward FromOptions(IReadOnlyList<RewardComponentOptions> options, double targetEv, double beta, bool smactGate = false, double gatePenalty = -1.0) =>
         new(options.Select(o => (RewardComponent)(o.Kind switch
         {
-            "target_gap" => new TargetGapReward(o.Weight, o.Normalize, targetEv, beta, o.Form),
-            "creativity" => new CreativityReward(o.Weight, o.Normalize),
-            "energy" => new EnergyAboveHullReward(o.Weight, o.Normalize),
-            "structure_diversity" or "composition_diversity" => new DiversityReward(o.Kind, o.Weight, o.Normalize),
-            "smact" => new SmactReward(o.Weight, o.Normalize),
+            "target_gap" => new TargetGapTerm(o.Weight, o.Normalize, targetEv, beta, o.Form),
+            "creativity" => new CreativityTerm(o.Weight, o.Normalize),
+            "energy" => new EnergyTerm(o.Weight, o.Normalize),
+            "structure_diversity" or "composition_diversity" => new DiversityTerm(o.Kind, o.Weight, o.Normalize),
+            "smact" => new SmactTerm(o.Weight, o.Normalize),
             _ => throw new ArgumentException($"unknown reward component '{o.Kind}' (valid: {string.Join(", ", RewardComponentOptions.Kinds)})"),
         })).ToList(), smactGate, gatePenalty);
 

@@ -77,7 +77,7 @@ public class RewardComponentTests
         {
             EnergyAboveHullEv = [-0.05, 0.3, 2.0, null, double.NaN],
         };
-        Close([0, -0.3, -1, -1, -1], new EnergyAboveHullReward(1, null).Compute(batch));
+        Close([0, -0.3, -1, -1, -1], new EnergyTerm(1, null).Compute(batch));
     }
 
     [Fact]
