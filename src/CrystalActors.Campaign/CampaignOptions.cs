@@ -69,6 +69,12 @@ public sealed record CampaignOptions
     /// <summary>Parallel rollout generators on this node.</summary>
     public int Generators { get; init; } = 1;
 
+    /// <summary>
+    /// The multi-objective reward (issue #17, Chemeleon2): weighted, per-batch-normalised components. Empty (the default)
+    /// = the pipeline paper's reward exp(−(gap − p̂)²/β) from the reward model alone.
+    /// </summary>
+    public CampaignRewardOptions Reward { get; init; } = new();
+
     /// <summary>The online learner: "dqn" (the pipeline paper's; epsilon-greedy generators, replay) or "grpo" (Chemeleon2's
     /// RL stage: generators sample groups of <c>grpo.group_size</c> episodes of one skeleton, the learner updates on each group).</summary>
     public string Learner { get; init; } = "dqn";
@@ -134,6 +140,14 @@ public sealed record CampaignOptions
             Dft = Dft with { PseudoDir = R(Dft.PseudoDir), ScratchDir = R(Dft.ScratchDir) },
             OfflineCql = OfflineCql with { Data = R(OfflineCql.Data) },
             InitialPolicy = R(InitialPolicy),
+            Reward = Reward with
+            {
+                Setup = Reward.Setup with
+                {
+                    Reference = R(Reward.Setup.Reference)!, HullData = Reward.Setup.HullData.Select(h => R(h)!).ToList(),
+                    ChemicalPotentials = R(Reward.Setup.ChemicalPotentials), EnergyWeights = R(Reward.Setup.EnergyWeights)!,
+                },
+            },
         };
     }
 
@@ -158,6 +172,29 @@ public sealed record CampaignOptions
         Check(WallTimeMinutes is null || WallTimeMinutes > 0, "wall_time_minutes", "must be > 0 (or absent)");
         Check(double.IsFinite(Epsilon.DecayRate) && Epsilon.DecayRate >= 0, "epsilon.decay_rate", "must be a finite rate >= 0");
         Check(Learner is "dqn" or "grpo", "learner", $"'{Learner}' is not one of dqn, grpo");
+        foreach (var c in Reward.Components)
+        {
+            Check(Learning.Rewards.RewardComponentOptions.Kinds.Contains(c.Kind), "reward.components",
+                $"'{c.Kind}' is not a component; valid: {string.Join(", ", Learning.Rewards.RewardComponentOptions.Kinds)}");
+            Check(double.IsFinite(c.Weight), $"reward.components.{c.Kind}.weight", "must be finite");
+            Check(c.Normalize is null || Learning.Rewards.RewardNormalization.Names.Contains(c.Normalize), $"reward.components.{c.Kind}.normalize",
+                $"'{c.Normalize}' is not one of {string.Join(", ", Learning.Rewards.RewardNormalization.Names)} (or null)");
+            Check(c.Form is "gaussian" or "squared", $"reward.components.{c.Kind}.form", "must be gaussian or squared");
+        }
+        Check(Reward.Components.Select(c => c.Kind).Distinct().Count() == Reward.Components.Count, "reward.components", "a kind is listed twice");
+        Check(double.IsFinite(Reward.GatePenalty), "reward.gate_penalty", "must be finite");
+        Check(Reward.Setup.ReferenceSample is >= 3 and <= 20_000, "reward.setup.reference_sample", "must be in 3..20000");
+        if (Reward.Components.Count > 0)
+        {
+            Check(File.Exists(Reward.Setup.Reference), "reward.setup.reference", $"'{Reward.Setup.Reference}' does not exist");
+            if (Reward.Components.Any(c => c.Kind == "energy"))
+            {
+                foreach (var h in Reward.Setup.HullData) Check(File.Exists(h), "reward.setup.hull_data", $"'{h}' does not exist");
+                Check(File.Exists(Reward.Setup.EnergyWeights), "reward.setup.energy_weights", $"'{Reward.Setup.EnergyWeights}' does not exist");
+                Check(Reward.Setup.ChemicalPotentials is null || File.Exists(Reward.Setup.ChemicalPotentials), "reward.setup.chemical_potentials",
+                    $"'{Reward.Setup.ChemicalPotentials}' does not exist");
+            }
+        }
         try { Grpo.Validate(); }
         catch (ArgumentOutOfRangeException e) { Check(false, $"grpo.{JsonNamingPolicy.SnakeCaseLower.ConvertName(e.ParamName ?? "")}", e.Message.Split(" (Parameter")[0]); }
         Check(Dqn.TargetUpdateEvery >= 1, "dqn.target_update_every", "must be >= 1");
@@ -211,6 +248,20 @@ public sealed record CampaignOptions
     }
 
     public StopCriteria Stop => new(Episodes, DftEvery == 0 ? 0 : DftBudget, WallTimeMinutes is { } m ? TimeSpan.FromMinutes(m) : null);
+}
+
+/// <summary>The campaign's <c>reward</c> block: components (see <see cref="Learning.Rewards.CompositeReward"/>), the SMACT gate, where models and references are.</summary>
+public sealed record CampaignRewardOptions
+{
+    /// <summary>e.g. [{"kind": "target_gap", "weight": 1}, {"kind": "energy", "weight": 1}, {"kind": "creativity", "weight": 1},
+    /// {"kind": "structure_diversity", "weight": 0.1, "normalize": "norm"}, {"kind": "composition_diversity", "weight": 1, "normalize": "norm"}].</summary>
+    public IReadOnlyList<Learning.Rewards.RewardComponentOptions> Components { get; init; } = [];
+    /// <summary>SMACT validity as a gate: an invalid crystal's total is <see cref="GatePenalty"/>.</summary>
+    public bool SmactGate { get; init; }
+    public double GatePenalty { get; init; } = -1.0;
+    public Learning.Rewards.RewardSetup Setup { get; init; } = new();
+
+    [JsonIgnore] public bool IsMultiObjective => Components.Count > 0 || SmactGate;
 }
 
 public sealed record SkeletonOptions

@@ -151,7 +151,7 @@ public static class CampaignRunner
 
         IActorRef? rewardModel = null;
         if (node.HasRole("reward-model"))
-            rewardModel = system.ActorOf(RewardModelActor.Props(options.RewardModel.Weights, FidelityNames.Parse(options.RewardModel.Fidelity), devices.RewardModel, coordinator, mediator), "reward-model");
+            rewardModel = system.ActorOf(RewardModelActor.Props(options.RewardModel.Weights, FidelityNames.Parse(options.RewardModel.Fidelity), devices.RewardModel, coordinator, mediator, options), "reward-model");
         if (node.HasRole("rollout"))
         {
             // Score on this node's replica when it has one, else on any node's (round robin over the cluster).

@@ -65,7 +65,13 @@ public sealed class CampaignCoordinatorActor : ReceivePersistentActor, IWithTime
             Timers.StartPeriodicTimer("progress", ProgressTick.Instance, TimeSpan.FromSeconds(10));
         });
 
-        Command<EpisodesPlayed>(b => Decide(new EpisodesArrived(b)));
+        Command<EpisodesPlayed>(b =>
+        {
+            Decide(new EpisodesArrived(b));
+            // A multi-objective reward's parts, batch means, beside charts/episode_reward (TensorBoard and scalars.csv).
+            foreach (var (name, values) in b.RewardComponents ?? new Dictionary<string, double[]>())
+                if (values.Length > 0) _scalars?.Write(_state.Campaign.Episodes, $"reward/{name}", values.Average());
+        });
         Command<JobsStatus>(s => Decide(new FarmReported(s)));
         Command<PolicyPublished>(p =>
         {

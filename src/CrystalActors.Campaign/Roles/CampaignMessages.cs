@@ -53,6 +53,14 @@ public sealed record PredictGaps(IReadOnlyList<Structure> Structures) : IWireMes
 [MessageContract("campaign.predictions")]
 public sealed record GapPredictions(double[] GapsEv, long Version) : IWireMessage;
 
+/// <summary>Generator → reward model: score this batch (one group, for GRPO) with the campaign's reward components.</summary>
+[MessageContract("campaign.score")]
+public sealed record ScoreCrystals(IReadOnlyList<Structure> Structures) : IWireMessage;
+
+/// <summary>Reward model → asker: totals, the weighted parts per component, the predicted gaps (when a gap term is configured), the model version.</summary>
+[MessageContract("campaign.scores")]
+public sealed record CrystalScores(double[] Totals, IReadOnlyDictionary<string, double[]> Components, double?[] GapsEv, long Version) : IWireMessage;
+
 /// <summary>Coordinator → one generator: play the greedy policy now and report.</summary>
 [MessageContract("campaign.evaluate-greedy")]
 public sealed record EvaluateGreedy(long Episode) : IWireMessage;

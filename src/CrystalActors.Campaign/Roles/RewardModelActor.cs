@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
+using CrystalActors.Learning.Rewards;
 using CrystalActors.Models.Megnet;
 using CrystalActors.Torch;
 
@@ -20,12 +21,23 @@ public sealed class RewardModelActor : ReceiveActor
     private readonly IActorRef _coordinator, _mediator;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private BandGapModel? _model;
+    private readonly CampaignRewardOptions? _reward;
+    private readonly double _targetEv, _beta;
+    private RewardScorer? _scorer;
 
-    public static Props Props(string initialWeights, Fidelity fidelity, Device device, IActorRef coordinator, IActorRef mediator) =>
-        Akka.Actor.Props.Create(() => new RewardModelActor(initialWeights, fidelity, device, coordinator, mediator));
+    public static Props Props(string initialWeights, Fidelity fidelity, Device device, IActorRef coordinator, IActorRef mediator,
+        CampaignOptions? campaign = null) =>
+        Akka.Actor.Props.Create(() => new RewardModelActor(initialWeights, fidelity, device, coordinator, mediator, campaign));
 
-    public RewardModelActor(string initialWeights, Fidelity fidelity, Device device, IActorRef coordinator, IActorRef mediator)
+    /// <param name="campaign">With a multi-objective <c>reward</c> block, the replica also answers <see cref="ScoreCrystals"/>.</param>
+    public RewardModelActor(string initialWeights, Fidelity fidelity, Device device, IActorRef coordinator, IActorRef mediator, CampaignOptions? campaign = null)
     {
+        if (campaign is { Reward.IsMultiObjective: true })
+        {
+            _reward = campaign.Reward;
+            _targetEv = campaign.TargetGapEv;
+            _beta = campaign.RewardBeta;
+        }
         _device = device;
         _initialWeights = initialWeights;
         _fidelity = fidelity;
@@ -35,6 +47,14 @@ public sealed class RewardModelActor : ReceiveActor
         {
             var prediction = _model!.Predict(p.Structures, _fidelity);
             Sender.Tell(new GapPredictions(prediction.GapsEv, prediction.Version));
+        });
+        Receive<ScoreCrystals>(p =>
+        {
+            // The components' models load on the first request (M3GNet, the hull, the reference set and its embeddings).
+            _scorer ??= new RewardScorer(CompositeReward.FromOptions(_reward!.Components, _targetEv, _beta, _reward.SmactGate, _reward.GatePenalty),
+                _reward.Setup, _initialWeights, _fidelity, _device);
+            var s = _scorer.Score(p.Structures, _model);
+            Sender.Tell(new CrystalScores(s.Total, s.Components, s.Inputs.GapsEv ?? new double?[p.Structures.Count], _model!.Version));
         });
         Receive<RewardModelPublished>(r =>
         {
@@ -59,5 +79,9 @@ public sealed class RewardModelActor : ReceiveActor
         _coordinator.Tell(CatchUp.Instance);
     }
 
-    protected override void PostStop() => _model?.Dispose();
+    protected override void PostStop()
+    {
+        _model?.Dispose();
+        _scorer?.Dispose();
+    }
 }

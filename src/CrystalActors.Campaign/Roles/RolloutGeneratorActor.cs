@@ -160,7 +160,7 @@ public sealed class RolloutGeneratorActor : ReceiveActor, IWithTimers
         var orders = crystals.Select(_ => _rng.Next(o.Orders)).ToArray();
         // One batched forward pass per step of eight short episodes: milliseconds, so it runs here.
         var played = EpisodeRunner.Play(_policy!, tasks, crystals, orders, epsilon, _rng).Select(EpisodeRecord.From).ToList();
-        ScoreAsync(played).PipeTo(Self, success: r => new Scored(played, r.Rewards, r.Gaps, r.Version, epsilon), failure: e => new Status.Failure(e));
+        ScoreAsync(played).PipeTo(Self, success: r => new Scored(played, r.Rewards, r.Gaps, r.Version, epsilon, r.Components), failure: e => new Status.Failure(e));
     }
 
     /// <summary>GRPO: one group of episodes of one skeleton, sampled at the configured temperature (batched steps: milliseconds).</summary>
@@ -176,13 +176,13 @@ public sealed class RolloutGeneratorActor : ReceiveActor, IWithTimers
         var o = _c.Options;
         int crystal = _rng.Next(_c.Tasks.Count), order = _rng.Next(o.Orders);
         var played = GroupRollout.Play(_grpo!, _c.Tasks, [crystal], [order], o.Grpo.GroupSize, o.Grpo.Temperature, _rng).Select(EpisodeRecord.From).ToList();
-        ScoreAsync(played).PipeTo(Self, success: r => new Scored(played, r.Rewards, r.Gaps, r.Version, o.Grpo.Temperature), failure: e => new Status.Failure(e));
+        ScoreAsync(played).PipeTo(Self, success: r => new Scored(played, r.Rewards, r.Gaps, r.Version, o.Grpo.Temperature, r.Components), failure: e => new Status.Failure(e));
     }
 
     private void OnScored(Scored s)
     {
         _playing = false;
-        var batch = new EpisodesPlayed(_name, ++_batch, s.Played, s.Rewards, s.Gaps, s.RewardVersion, s.Epsilon, _environmentSteps);
+        var batch = new EpisodesPlayed(_name, ++_batch, s.Played, s.Rewards, s.Gaps, s.RewardVersion, s.Epsilon, _environmentSteps, s.Components);
         _unacknowledged = batch;
         _environmentSteps += s.Played.Sum(p => p.Steps.Count);
         _learner.Tell(batch);
@@ -191,11 +191,22 @@ public sealed class RolloutGeneratorActor : ReceiveActor, IWithTimers
         if (_batch % 25 == 0) _log.Debug("Generator {0}: {1} batches, epsilon {2:F3}, policy v{3}", _name, _batch, s.Epsilon, _policy!.Version);
     }
 
-    /// <summary>Terminal rewards: the penalty for more than 5 elements (no need to ask), else the reward model's gap.</summary>
-    private async Task<(double[] Rewards, double?[] Gaps, long Version)> ScoreAsync(IReadOnlyList<EpisodeRecord> played)
+    /// <summary>
+    /// Terminal rewards: the penalty for more than 5 elements (no need to ask), else the reward model's gap reward — or,
+    /// with a multi-objective <c>reward</c> block, the whole batch scored at once by a reward-model replica (its
+    /// normalisations and diversity terms are per batch: for GRPO, per group).
+    /// </summary>
+    private async Task<(double[] Rewards, double?[] Gaps, long Version, IReadOnlyDictionary<string, double[]>? Components)> ScoreAsync(IReadOnlyList<EpisodeRecord> played)
     {
         var o = _c.Options;
-        var valid = played.Select((p, i) => (p, i)).Where(x => x.p.DistinctElements <= OnlineReward.MaxDistinctElements).ToArray();
+        bool Penalised(EpisodeRecord p) => p.DistinctElements > OnlineReward.MaxDistinctElements;
+        if (o.Reward.IsMultiObjective)
+        {
+            var scores = await _rewardModel.Ask<CrystalScores>(new ScoreCrystals(played.Select(p => p.Structure).ToList()), RewardTimeout).ConfigureAwait(false);
+            var totals = played.Select((p, i) => Penalised(p) ? OnlineReward.Penalty : scores.Totals[i]).ToArray();
+            return (totals, scores.GapsEv, scores.Version, scores.Components);
+        }
+        var valid = played.Select((p, i) => (p, i)).Where(x => !Penalised(x.p)).ToArray();
         var gaps = new double?[played.Count];
         long version = 0;
         if (valid.Length > 0)
@@ -205,7 +216,7 @@ public sealed class RolloutGeneratorActor : ReceiveActor, IWithTimers
             for (int k = 0; k < valid.Length; k++) gaps[valid[k].i] = reply.GapsEv[k];
         }
         var rewards = played.Select((p, i) => OnlineReward.Terminal(p.DistinctElements, gaps[i], false, o.TargetGapEv, o.RewardBeta)).ToArray();
-        return (rewards, gaps, version);
+        return (rewards, gaps, version, null);
     }
 
     /// <summary>The greedy policy (epsilon 0) from every configured breadth-first order of every skeleton.</summary>
@@ -222,7 +233,7 @@ public sealed class RolloutGeneratorActor : ReceiveActor, IWithTimers
             }
         var played = EpisodeRunner.Play(_policy!, tasks, crystals, orders, epsilon: 0, _rng).Select(EpisodeRecord.From).ToList();
         long version = _policy!.Version;
-        var (rewards, gaps, _) = await ScoreAsync(played).ConfigureAwait(false);
+        var (rewards, gaps, _, _) = await ScoreAsync(played).ConfigureAwait(false);
         int best = Array.IndexOf(rewards, rewards.Max());
         return new GreedyReport(_environmentSteps, rewards.Average(), rewards[best], played[best].Structure.Composition.ReducedFormula, gaps[best], version);
     }
@@ -231,5 +242,6 @@ public sealed class RolloutGeneratorActor : ReceiveActor, IWithTimers
     private sealed record AskWeights : INoSerializationVerificationNeeded { public static readonly AskWeights Instance = new(); }
     private sealed record Resend : INoSerializationVerificationNeeded { public static readonly Resend Instance = new(); }
     private sealed record GreedyDone(GreedyReport? Report, string? Error) : INoSerializationVerificationNeeded;
-    private sealed record Scored(IReadOnlyList<EpisodeRecord> Played, double[] Rewards, double?[] Gaps, long RewardVersion, double Epsilon) : INoSerializationVerificationNeeded;
+    private sealed record Scored(IReadOnlyList<EpisodeRecord> Played, double[] Rewards, double?[] Gaps, long RewardVersion, double Epsilon,
+        IReadOnlyDictionary<string, double[]>? Components) : INoSerializationVerificationNeeded;
 }
