@@ -19,6 +19,7 @@ public static class BenchCommands
         command.Subcommands.Add(CrystalActors.Bench.M3gnetBench.CreateCommand());
         command.Subcommands.Add(CrystalActors.Bench.OfflineBench.CreateCommand());
         command.Subcommands.Add(CrystalActors.Bench.GrpoBench.CreateCommand());
+        command.Subcommands.Add(CrystalActors.Bench.RewardBench.CreateCommand());
         return command;
     }
 }

@@ -39,17 +39,18 @@ public static class EvaluateCommands
 
     private static Command Dng()
     {
-        var generated = new Option<string>("--generated") { Description = "Generated crystals: a folder of CIF files (a campaign's designs/ or best/), an `offline generate` folder (with --data), or a data file", Required = true };
+        var generated = new Option<string>("--generated") { Description = "Generated crystals: a campaign's run folder (its journal's last --last designs), a folder of CIF files, an `offline generate` folder (with --data), or a data file", Required = true };
+        var last = new Option<int>("--last") { Description = "For a campaign run folder: how many of its latest episodes' designs", DefaultValueFactory = _ => 512 };
         var reference = Reference();
         var data = Skeletons();
         var sample = Sample();
         var weights = Weights();
         var output = new Option<string?>("--out") { Description = "JSON file for the table" };
         var cmd = new Command("dng", "Chemeleon2's DNG table: unique_pct, novel_pct, e_above_hull_mean_ev, metastable_pct (<= 0.1 eV/atom), stable_pct, msun/sun, smact_valid_pct, structure and composition diversity (Fréchet distance of MEGNet embeddings to the reference).");
-        foreach (var o in new Option[] { generated, reference, data, sample, weights, output }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { generated, last, reference, data, sample, weights, output }) cmd.Options.Add(o);
         cmd.SetAction(p => Guarded("evaluate dng", () =>
         {
-            var structures = GeneratedStructures.Read(p.GetValue(generated)!, p.GetValue(data));
+            var structures = GeneratedStructures.Read(p.GetValue(generated)!, p.GetValue(data), p.GetValue(last));
             Log.Information("{Count} generated crystals from {Path}", structures.Count, p.GetValue(generated));
             var setup = Resolved(new RewardSetup { Reference = SharedPaths.Resolve(p.GetValue(reference)!), ReferenceSample = p.GetValue(sample) });
             using var scorer = new RewardScorer(DngTable.Inputs(), setup, SharedPaths.Resolve(p.GetValue(weights)!));
@@ -136,8 +137,18 @@ public static class EvaluateCommands
 /// <summary>Generated crystals from what the generators write: CIF folders, `offline generate` outputs, data files.</summary>
 public static class GeneratedStructures
 {
-    public static List<Structure> Read(string path, string? skeletons)
+    public static List<Structure> Read(string path, string? skeletons, int lastEpisodes = 512)
     {
+        var journal = Path.Combine(path, "state", "journal.db");
+        if (Directory.Exists(path) && File.Exists(journal))
+        {
+            // A campaign's run folder: the designs of its latest episodes, as the coordinator journaled them.
+            var episodes = Runtime.Persistence.JournalReader.EventsAsync(Runtime.Cluster.JournalKind.Sqlite, journal, "campaign").GetAwaiter().GetResult()
+                .OfType<Campaign.EpisodeCompleted>().OrderBy(e => e.Episode).ToList();
+            if (episodes.Count == 0) throw new InvalidDataException($"{path}: the campaign journal has no episodes");
+            return episodes.Skip(Math.Max(0, episodes.Count - lastEpisodes))
+                .Select(e => Mp20JsonlReader.ParseLine(e.StructureJson, $"{journal} episode {e.Episode}").Structure!.WithId($"episode-{e.Episode}")).ToList();
+        }
         if (Directory.Exists(path) && File.Exists(Path.Combine(path, Generation.JsonlName)) || path.EndsWith(Generation.JsonlName, StringComparison.Ordinal))
         {
             if (skeletons is null) throw new ArgumentException($"{path} is an `offline generate` output: pass --data with the skeletons' source file");
