@@ -23,6 +23,7 @@ public class CampaignOptionsTests
     [InlineData("exp2-dft-every-episode.json")]
     [InlineData("exp3-reward-model-and-dft-random.json")]
     [InlineData("exp3-2core.json")]
+    [InlineData("exp1-grpo-2core.json")]
     public void ShippedConfigs_Load(string file)
     {
         var o = CampaignOptions.Load(RepoFile("cluster-config", file));
@@ -91,6 +92,15 @@ public class CampaignOptionsTests
     [InlineData("""{ "relax": { "device": "cuda:-1" } }""", "relax.device")]
     [InlineData("""{ "reward_model": { "device": "" } }""", "reward_model.device")]
     [InlineData("""{ "offline_cql": { "device": "cuda0" } }""", "offline_cql.device")]
+    [InlineData("""{ "learner": "ppo" }""", "learner")]
+    [InlineData("""{ "grpo": { "group_size": 0 } }""", "grpo.group_size")]
+    [InlineData("""{ "grpo": { "temperature": -1 } }""", "grpo.temperature")]
+    [InlineData("""{ "grpo": { "device": "tpu" } }""", "grpo.device")]
+    [InlineData("""{ "reward": { "components": [{ "kind": "beauty" }] } }""", "'beauty' is not a component")]
+    [InlineData("""{ "reward": { "components": [{ "kind": "energy", "normalize": "minmax" }] } }""", "reward.components.energy.normalize")]
+    [InlineData("""{ "reward": { "components": [{ "kind": "energy" }, { "kind": "energy" }] } }""", "listed twice")]
+    [InlineData("""{ "reward": { "components": [{ "kind": "creativity" }], "setup": { "reference": "/nonexistent.jsonl" } } }""", "reward.setup.reference")]
+    [InlineData("""{ "skeleton": { "material_ids": [], "pool": { "max_sites": 30 } } }""", "skeleton.pool.max_sites")]
     public void BadConfig_IsAnErrorNamingTheFileAndField(string json, string field)
     {
         var path = Write(json);
