@@ -5,7 +5,18 @@ using CrystalActors.Learning.Offline;
 namespace CrystalActors.Learning.Dqn;
 
 /// <summary>One decision of an episode: the state before it and the action taken.</summary>
-public sealed record EpisodeStep(byte[] NodeTypes, byte Focus, byte Action, byte NextFocus);
+public sealed record EpisodeStep(byte[] NodeTypes, byte Focus, byte Action, byte NextFocus)
+{
+    /// <summary>Fills <paramref name="episode"/>'s focus site with <paramref name="action"/> and records the step (state before, action, next focus).</summary>
+    public static EpisodeStep Take(DesignEpisode episode, int action)
+    {
+        var before = episode.NodeTypes.Select(x => (byte)x).ToArray();
+        byte focus = (byte)episode.Focus;
+        episode.Apply(action);
+        byte nextFocus = episode.Done ? (byte)TrajectoryDataset.NoFocus : (byte)episode.Focus;
+        return new EpisodeStep(before, focus, (byte)action, nextFocus);
+    }
+}
 
 /// <summary>A finished episode with its decisions, before its reward is known.</summary>
 public sealed record PlayedEpisode(int Crystal, DesignEpisode Episode, IReadOnlyList<EpisodeStep> Steps, long PolicyVersion)
@@ -62,15 +73,7 @@ public static class EpisodeRunner
             if (live.Length == 0) break;
             var actions = policy.Act(live.Select(i => crystals[i]).ToList(), live.Select(i => episodes[i].NodeTypes).ToList(),
                 live.Select(i => episodes[i].Focus).ToList(), epsilon, rng);
-            for (int k = 0; k < live.Length; k++)
-            {
-                var e = episodes[live[k]];
-                var before = e.NodeTypes.Select(x => (byte)x).ToArray();
-                byte focus = (byte)e.Focus;
-                e.Apply(actions[k]);
-                byte nextFocus = e.Done ? (byte)TrajectoryDataset.NoFocus : (byte)e.Focus;
-                steps[live[k]].Add(new EpisodeStep(before, focus, (byte)actions[k], nextFocus));
-            }
+            for (int k = 0; k < live.Length; k++) steps[live[k]].Add(EpisodeStep.Take(episodes[live[k]], actions[k]));
         }
         return episodes.Select((e, i) => new PlayedEpisode(crystals[i], e, steps[i], policy.Version)).ToArray();
     }

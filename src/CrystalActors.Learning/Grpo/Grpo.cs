@@ -151,12 +151,7 @@ public static class GroupRollout
                 live.Select(i => episodes[i].Focus).ToList(), temperature, rng);
             for (int k = 0; k < live.Length; k++)
             {
-                var e = episodes[live[k]];
-                var before = e.NodeTypes.Select(x => (byte)x).ToArray();
-                byte focus = (byte)e.Focus;
-                e.Apply(actions[k]);
-                byte nextFocus = e.Done ? (byte)TrajectoryDataset.NoFocus : (byte)e.Focus;
-                steps[live[k]].Add(new EpisodeStep(before, focus, (byte)actions[k], nextFocus));
+                steps[live[k]].Add(EpisodeStep.Take(episodes[live[k]], actions[k]));
                 logProbs[live[k]].Add(lp[k]);
             }
         }
