@@ -170,7 +170,11 @@ public static class CampaignCoordinator
             try { computed = DftJobPayload.Parse(payload).StructureJson; }
             catch (Exception e) when (e is System.Text.Json.JsonException or Runtime.Farming.JobPayloadException) { }
         }
-        var failure = ok ? null : result?.FailureClass.ToString() ?? unreadable ?? (job.Error is { } err ? $"farm: {err}" : "farm_failure");
+        // A converged run whose output holds no band edges (a metal under smearing with many k-points: pw.x prints no
+        // eigenvalues) has no gap to learn from; say so rather than "None".
+        var failure = ok ? null
+            : result is { IsSuccess: true, BandGapEv: null } ? "no_gap_in_output"
+            : result?.FailureClass.ToString() ?? unreadable ?? (job.Error is { } err ? $"farm: {err}" : "farm_failure");
         return new DftFinished(job.JobId, ok, result?.BandGapEv, result?.TotalEnergyEv, failure,
             result?.WallSeconds ?? job.ExecutorSeconds ?? 0, computed, result?.CacheHit ?? false);
     }
