@@ -73,9 +73,10 @@ public static class EvaluateCommands
         var weights = Weights();
         var target = new Option<double>("--target-gap") { Description = "p̂ of the target_gap column (eV)", DefaultValueFactory = _ => 1.12 };
         var beta = new Option<double>("--beta") { Description = "β of exp(−(gap − p̂)²/β)", DefaultValueFactory = _ => 1.0 };
-        var output = new Option<string>("--out") { Description = "CSV: index,material_id,formula,unique,novel,creativity,e_above_hull_ev,energy,smact_valid,gap_ev,target_gap,structure_diversity,composition_diversity", Required = true };
+        var config = new Option<string?>("--config") { Description = "A campaign config: adds a `total` column, its reward block's weighted, normalised sum (normalised over the whole file), e.g. to relabel offline data (`offline train --rewards`)" };
+        var output = new Option<string>("--out") { Description = "CSV: index,material_id,formula,unique,novel,creativity,e_above_hull_ev,energy,smact_valid,gap_ev,target_gap,structure_diversity,composition_diversity[,total]", Required = true };
         var cmd = new Command("components", "Every reward component (raw, unweighted, not normalised) per crystal of a file, computed as one batch: creativity against --reference, energy above the MP-20 hull, SMACT, predicted gap, diversity (per-sample MMD).");
-        foreach (var o in new Option[] { data, reference, sample, weights, target, beta, output }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { data, reference, sample, weights, target, beta, config, output }) cmd.Options.Add(o);
         cmd.SetAction(p => Guarded("reward components", () =>
         {
             var path = p.GetValue(data)!;
@@ -94,13 +95,22 @@ public static class EvaluateCommands
             var s = scorer.Score(structures, gapModel);
             Log.Information("{Count} crystals scored in {Seconds:F1} s", structures.Count, sw.Elapsed.TotalSeconds);
             var b = s.Inputs;
-            var csv = new System.Text.StringBuilder("index,material_id,formula,unique,novel,creativity,e_above_hull_ev,energy,smact_valid,gap_ev,target_gap,structure_diversity,composition_diversity\n");
+            double[]? total = null;
+            if (p.GetValue(config) is { } configPath)
+            {
+                var campaign = Campaign.CampaignOptions.Load(configPath);
+                if (!campaign.Reward.IsMultiObjective) throw new ArgumentException($"{configPath}: its reward block lists no components");
+                total = CompositeReward.FromOptions(campaign.Reward.Components, campaign.TargetGapEv, campaign.RewardBeta, campaign.Reward.SmactGate,
+                    campaign.Reward.GatePenalty).Evaluate(b).Total;
+            }
+            var csv = new System.Text.StringBuilder("index,material_id,formula,unique,novel,creativity,e_above_hull_ev,energy,smact_valid,gap_ev,target_gap,structure_diversity,composition_diversity" + (total is null ? "\n" : ",total\n"));
             string F(double? v) => v is { } x && double.IsFinite(x) ? (x == 0 ? 0.0 : x).ToString("R", Inv) : ""; // no "-0"
             for (int i = 0; i < structures.Count; i++)
             {
                 csv.Append(Inv, $"{i},{Csv(records[i].Id)},{structures[i].Composition.ReducedFormula},{b.Unique![i]},{b.Novel![i]},{F(s.Components["creativity"][i])},");
                 csv.Append(Inv, $"{F(b.EnergyAboveHullEv![i])},{F(s.Components["energy"][i])},{SmactValidity.IsValid(structures[i])},{F(b.GapsEv![i])},{F(s.Components["target_gap"][i])},");
-                csv.Append(Inv, $"{F(s.Components["structure_diversity"][i])},{F(s.Components["composition_diversity"][i])}\n");
+                csv.Append(Inv, $"{F(s.Components["structure_diversity"][i])},{F(s.Components["composition_diversity"][i])}");
+                csv.Append(total is null ? "\n" : $",{F(total[i])}\n");
             }
             AtomicFile.WriteAllText(p.GetValue(output)!, csv.ToString());
             Console.WriteLine($"{structures.Count} crystals -> {p.GetValue(output)}");

@@ -71,9 +71,11 @@ public static class OfflineCommands
         var threads = ThreadsOption();
         var device = DeviceOption();
         var output = new Option<string>("--out") { Description = "Output directory (checkpoints/, scalars.csv, options.json); an existing one is resumed.", Required = true };
+        var rewards = new Option<string?>("--rewards") { Description = "Relabel terminal rewards from a CSV with material_id and --reward-column (e.g. `reward components --config`), in place of the paper's reward" };
+        var rewardColumn = new Option<string>("--reward-column") { Description = "The --rewards column to use", DefaultValueFactory = _ => "total" };
         var cmd = new Command("train", "Train a CQL (or BC) policy on offline MP-20 trajectories.")
         {
-            Options = { data, pHat, steps, batch, bc, noCondition, cqlWeight, alpha1, alpha2, beta, b1, seed, lr, ckptEvery, shards, includeMetals, part, threads, device, output },
+            Options = { data, pHat, steps, batch, bc, noCondition, cqlWeight, alpha1, alpha2, beta, b1, seed, lr, ckptEvery, shards, includeMetals, part, threads, device, output, rewards, rewardColumn },
         };
         cmd.SetAction(parse =>
         {
@@ -100,8 +102,32 @@ public static class OfflineCommands
             var all = TrajectoryDataset.LoadOrBuild(parse.GetValue(data)!);
             var ds = SelectPart(all, parse.GetValue(part)!, nonMetals: !parse.GetValue(includeMetals));
             Log.Information("Training set: {Crystals} crystals, {Episodes} episodes, {Transitions} transitions", ds.CrystalCount, ds.EpisodeCount, ds.TransitionCount);
-            using var trainer = new OfflineTrainer(ds, options, dev);
+            float[]? terminal = null;
+            if (parse.GetValue(rewards) is { } rewardFile)
+            {
+                // Relabelling (issue #17): each crystal's terminal reward from a `reward components` CSV instead of the paper's reward.
+                var byId = RewardRelabel.Read(rewardFile, parse.GetValue(rewardColumn)!);
+                var missing = ds.Ids.Where(id => !byId.ContainsKey(id)).ToList();
+                if (missing.Count > 0)
+                {
+                    Log.Error("{File}: no {Column} for {Count} training crystals (first: {First})", rewardFile, parse.GetValue(rewardColumn), missing.Count, missing[0]);
+                    return 2;
+                }
+                terminal = ds.Ids.Select(id => (float)byId[id]).ToArray();
+                Log.Information("Terminal rewards relabelled from {File} ({Column}): mean {Mean:F3}", rewardFile, parse.GetValue(rewardColumn), terminal.Average());
+            }
+            using var trainer = new OfflineTrainer(ds, options, dev, terminal);
             var outDir = parse.GetValue(output)!;
+            if (terminal is not null)
+            {
+                // options.json records the paper's reward; the relabelling source is recorded beside it.
+                Directory.CreateDirectory(outDir);
+                AtomicFile.WriteAllText(Path.Combine(outDir, "rewards.json"), JsonSerializer.Serialize(new Dictionary<string, object>
+                {
+                    ["rewards"] = Path.GetFullPath(parse.GetValue(rewards)!), ["column"] = parse.GetValue(rewardColumn)!,
+                    ["crystals"] = terminal.Length, ["mean"] = terminal.Average(),
+                }) + "\n");
+            }
             var lastLog = DateTime.UtcNow;
             AnsiConsole.Progress()
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
@@ -281,3 +307,29 @@ public static class OfflineCommands
             csv.WriteRecord([p.MaterialId, F(p.GeneratedGapEv), F(p.GeneratedEnergyPerAtomEv), F(p.TrueGapEv), F(p.TrueEnergyPerAtomEv)]);
     });
 }
+
+/// <summary>Reads material_id → reward from a CSV with a header row (quoted fields as RFC 4180).</summary>
+public static class RewardRelabel
+{
+    public static Dictionary<string, double> Read(string path, string column)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"reward file '{path}' does not exist", path);
+        using var csv = CsvHelper.CsvReader.FromFile(path, CsvHelper.CsvReaderOptions.Default);
+        var header = csv.Headers.ToArray();
+        if (!header.Contains("material_id") || !header.Contains(column))
+            throw new InvalidDataException($"{path}: needs columns material_id and {column} (has {string.Join(", ", header)})");
+        var map = new Dictionary<string, double>(StringComparer.Ordinal);
+        int row = 1;
+        foreach (var _ in csv)
+        {
+            row++;
+            var id = csv.GetString("material_id");
+            var text = csv.GetString(column);
+            if (!double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) || !double.IsFinite(v))
+                throw new InvalidDataException($"{path}: record {row}: {column} '{text}' is not a finite number");
+            map[id] = v;
+        }
+        return map;
+    }
+}
+
