@@ -22,6 +22,10 @@ public sealed record RewardSetup
     public string? ChemicalPotentials { get; init; }
     /// <summary>The M3GNet potential whose energies the μ were fitted to (MP-2021).</summary>
     public string EnergyWeights { get; init; } = "../../shared/reference/m3gnet/M3GNet-MP-2021.2.8-PES.safetensors";
+    /// <summary>The energy term's structure: false = M3GNet single point of the design as filled (default, fast); true =
+    /// relaxed first with M3GNet + FIRE (cell included, at most <see cref="EnergyRelaxSteps"/> steps, fmax 0.1 eV/Å).</summary>
+    public bool EnergyRelax { get; init; }
+    public int EnergyRelaxSteps { get; init; } = 100;
     /// <summary>Reference crystals embedded for the diversity terms (a seeded sample; the MMD's reference term costs n²).</summary>
     public int ReferenceSample { get; init; } = 2000;
     public ulong Seed { get; init; } = 0;
@@ -45,6 +49,7 @@ public sealed class RewardScorer : IDisposable
     private readonly CreativityReward? _creativity;
     private readonly HullEnergyReward? _hull;
     private readonly M3gnetPotential? _potential;
+    private readonly Models.Relaxation.FireRelaxer? _relaxer;
     private readonly BandGapModel? _embedder;
     private readonly MmdReference? _structureReference, _compositionReference;
     private readonly FeatureScaler? _structureScaler, _compositionScaler;
@@ -72,6 +77,8 @@ public sealed class RewardScorer : IDisposable
             var mu = ChemicalPotentials.Load(setup.ChemicalPotentials ?? ChemicalPotentials.FindShipped());
             _potential = M3gnetPotential.Load(setup.EnergyWeights, device: device);
             _hull = new HullEnergyReward(_potential, HullReference.FromFiles(setup.HullData, mu));
+            if (setup.EnergyRelax)
+                _relaxer = new Models.Relaxation.FireRelaxer(_potential, new Models.Relaxation.RelaxOptions { Fmax = 0.1, MaxSteps = setup.EnergyRelaxSteps });
         }
         if (needs.Contains(RewardInput.StructureFeatures) || needs.Contains(RewardInput.CompositionFeatures))
         {
@@ -106,7 +113,9 @@ public sealed class RewardScorer : IDisposable
             batch = batch with { Creativity = c.Rewards.ToArray(), Unique = c.IsUnique.ToArray(), Novel = c.IsNovel.ToArray() };
         }
         if (_hull is not null)
-            batch = batch with { EnergyAboveHullEv = _hull.Evaluate(structures).Select(r => r.Failed ? (double?)null : r.EAboveHull).ToArray() };
+            batch = batch with { EnergyAboveHullEv = _relaxer is null
+                ? _hull.Evaluate(structures).Select(r => r.Failed ? (double?)null : r.EAboveHull).ToArray()
+                : RelaxedEnergiesAboveHull(structures) };
         if (_embedder is not null)
         {
             var (s, c) = _embedder.Embed(structures, _fidelity);
@@ -118,6 +127,18 @@ public sealed class RewardScorer : IDisposable
         }
         var (total, parts) = _reward.Evaluate(batch);
         return new RewardScores(total, parts, batch);
+    }
+
+    /// <summary>E above hull at the FIRE minimum of each design (null where the relaxation diverged or an element has no μ).</summary>
+    private double?[] RelaxedEnergiesAboveHull(IReadOnlyList<Structure> structures)
+    {
+        var results = _relaxer!.Relax(structures);
+        return results.Select((r, i) =>
+        {
+            if (r.IsDiverged || !double.IsFinite(r.FinalEnergyPerAtom)) return (double?)null;
+            try { return _hull!.Reference.EnergyAboveHull(structures[i], r.FinalEnergyPerAtom); }
+            catch (ArgumentException) { return null; }
+        }).ToArray();
     }
 
     public void Dispose()

@@ -64,4 +64,25 @@ public class DngAndScorerTests
         Assert.Equal(0, table.NovelPct);
         Assert.True(table.StructureDiversity > 0 && table.CompositionDiversity > 0);
     }
+
+    [Fact]
+    public void EnergyTerm_OnRelaxedDesigns_IsNeverAboveTheSinglePoint()
+    {
+        var structures = TestData.Mp20Records(4, r => r.Structure is { NumSites: <= 6 }).Select(r => r.Structure!).ToList();
+        var shared = TestData.SharedDir;
+        var setup = new RewardSetup
+        {
+            Reference = TestData.Mp20Val,
+            HullData = [Path.Combine(shared, "data", "mp20", "mp20_train_nocoords.jsonl.gz"), TestData.Mp20Val],
+            EnergyWeights = Path.Combine(shared, "reference", "m3gnet", "M3GNet-MP-2021.2.8-PES.safetensors"),
+        };
+        var weights = Path.Combine(shared, "reference", "megnet", "MEGNet-MP-2019.4.1-BandGap-mfi.safetensors");
+        var energyOnly = CompositeReward.FromOptions([new RewardComponentOptions { Kind = "energy" }], 1.12, 1);
+        using var single = new RewardScorer(energyOnly, setup, weights);
+        using var relaxed = new RewardScorer(energyOnly, setup with { EnergyRelax = true, EnergyRelaxSteps = 50 }, weights);
+        var e0 = single.Score(structures, null).Inputs.EnergyAboveHullEv!;
+        var e1 = relaxed.Score(structures, null).Inputs.EnergyAboveHullEv!;
+        for (int i = 0; i < structures.Count; i++)
+            Assert.True(e1[i]!.Value <= e0[i]!.Value + 1e-4, $"{structures[i].Composition.ReducedFormula}: relaxed {e1[i]} > single point {e0[i]}");
+    }
 }
