@@ -72,7 +72,8 @@ public static class DftBatch
                 node.System.ActorOf(FarmWorkerActor.Props($"evaluate/dft-{i}", CampaignCoordinator.DftStage, dft, farm), $"dft-{i}");
             if (o.Relax)
             {
-                var relaxOptions = new CampaignOptions { Relax = o.RelaxSettings with { Enabled = true } };
+                // The default weight path is relative to a config in cluster-config/; find it where shared/ is.
+                var relaxOptions = new CampaignOptions { Relax = o.RelaxSettings with { Enabled = true, Weights = SharedPaths.Resolve(o.RelaxSettings.Weights) } };
                 node.System.ActorOf(FarmWorkerActor.Props("evaluate/relax-1", CampaignCoordinator.RelaxStage,
                     new RelaxExecutor(relaxOptions, Device.Resolve(o.RelaxSettings.Device, "relax.device")), farm), "relax-1");
             }

@@ -94,8 +94,71 @@ public static class DftCommands
 
         var command = new Command("dft", "Quantum ESPRESSO pw.x: inputs, runs, error handlers and the result cache.");
         command.Subcommands.Add(run);
+        command.Subcommands.Add(Farm());
         return command;
     }
+
+    /// <summary>
+    /// `dft farm`: designs (CIF files or a data file) through the DFT farm as a campaign computes them — optionally relaxed
+    /// first with M3GNet + FIRE, leases, retries, handlers, a journal that a rerun resumes from — on a one-node farm here
+    /// or, with --seeds, a running cluster's farm. One JSON line per design: gap, energy per atom, failure.
+    /// </summary>
+    private static Command Farm()
+    {
+        var inputs = new Option<string[]>("--cif") { Description = "CIF files (or one data file) of the designs", Required = true, AllowMultipleArgumentsPerToken = true };
+        var protocol = new Option<string>("--protocol") { Description = "paper or sssp", DefaultValueFactory = _ => "sssp" };
+        var ecutwfc = new Option<double?>("--ecutwfc") { Description = "Override ecutwfc (Ry)." };
+        var ecutrho = new Option<double?>("--ecutrho") { Description = "Override ecutrho (Ry)." };
+        var relax = new Option<bool>("--relax") { Description = "Relax with M3GNet + FIRE (with the cell) before DFT, as a campaign does." };
+        var ranks = new Option<int>("--ranks") { Description = "MPI ranks per pw.x run.", DefaultValueFactory = _ => 2 };
+        var seeds = new Option<string[]>("--seeds") { Description = "host:port of a running cluster: submit to its farm.", AllowMultipleArgumentsPerToken = true };
+        var state = new Option<string>("--state") { Description = "Folder of the one-node farm's journal (a rerun resumes).", DefaultValueFactory = _ => "runs/dft-farm" };
+        var output = new Option<FileInfo>("--out") { Description = "Output JSON lines, one per design.", Required = true };
+        var cmd = new Command("farm", "Compute designs through the DFT farm (relax → dft stages), as a campaign does.");
+        foreach (var o in new Option[] { inputs, protocol, ecutwfc, ecutrho, relax, ranks, seeds, state, output }) cmd.Options.Add(o);
+        cmd.SetAction(async (parse, ct) =>
+        {
+            var files = parse.GetValue(inputs)!;
+            var jobs = new List<Campaign.Evaluation.DftBatchJob>();
+            try
+            {
+                foreach (var f in files)
+                {
+                    if (!File.Exists(f)) throw new FileNotFoundException($"--cif {f} does not exist", f);
+                    foreach (var r in CrystalDataReader.ReadRecords(f))
+                        if (r.Structure is { } st) jobs.Add(new(JobIdOf(f, r.MaterialId, jobs.Count), st));
+                }
+            }
+            catch (Exception e) when (e is FileNotFoundException or CrystalFormatException or ArgumentException)
+            {
+                Log.Error("dft farm: {Message}", e.Message);
+                return 2;
+            }
+            var p = DftProtocol.ByName(parse.GetValue(protocol)!);
+            if (parse.GetValue(ecutwfc) is { } w) p = p with { EcutWfcRy = w };
+            if (parse.GetValue(ecutrho) is { } rho) p = p with { EcutRhoRy = rho };
+            int mpi = parse.GetValue(ranks);
+            var options = new Campaign.Evaluation.DftBatchOptions
+            {
+                Protocol = p, Relax = parse.GetValue(relax), StateDirectory = Path.GetFullPath(parse.GetValue(state)!), Seeds = parse.GetValue(seeds) ?? [],
+                Dft = new Campaign.DftOptions { MpiRanks = mpi, Launcher = mpi > 1 ? "mpirun" : "none", Archive = false },
+            };
+            var results = await Campaign.Evaluation.DftBatch.RunAsync(jobs, options, (done, all) => Log.Information("DFT farm: {Done}/{All} jobs done", done, all), ct);
+            var lines = results.Select(r => JsonSerializer.Serialize(new Dictionary<string, object?>
+            {
+                ["job"] = r.JobId, ["success"] = r.Success, ["gap_ev"] = r.GapEv, ["energy_per_atom_ev"] = r.EnergyPerAtomEv, ["failure"] = r.Failure,
+            }));
+            AtomicFile.WriteAllText(parse.GetValue(output)!.FullName, string.Join("\n", lines) + "\n");
+            foreach (var r in results)
+                Console.WriteLine(FormattableString.Invariant($"{r.JobId}: {(r.Success ? $"gap {r.GapEv:F3} eV, {r.EnergyPerAtomEv:F3} eV/atom" : $"failed ({r.Failure})")}"));
+            return 0;
+        });
+        return cmd;
+    }
+
+    /// <summary>A job id stable across reruns: the file name (plus the record id when a file holds several).</summary>
+    private static string JobIdOf(string file, string materialId, int n) =>
+        $"{Path.GetFileName(Path.GetDirectoryName(Path.GetDirectoryName(Path.GetFullPath(file))))}-{Path.GetFileNameWithoutExtension(file)}-{materialId}".Replace(' ', '_') is var id && id.Length <= 120 ? id : $"design-{n}";
 
     /// <summary>A crystal to compute and where it came from.</summary>
     private sealed record CrystalEntry(int? Index, string? MaterialId, DftCell Cell, double? ReferenceBandGapEv);
