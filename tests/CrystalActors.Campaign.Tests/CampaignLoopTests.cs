@@ -121,6 +121,10 @@ public class CampaignLoopTests
         // Each batch the coordinator journaled is one group: 8 episodes.
         var episodes = Journal(o).OfType<EpisodeCompleted>().ToList();
         Assert.Equal(Enumerable.Range(1, 40).Select(i => (long)i), episodes.Select(e => e.Episode));
+        // The learner's figures reach the scalars: one KL and one entropy per update of this (second) run at least.
+        var scalars = File.ReadAllLines(Path.Combine(CampaignRunner.RunDirectory(o), "scalars.csv"));
+        Assert.True(scalars.Count(l => l.Contains(",grpo/losses/kl,")) >= 2, "grpo/losses/kl in scalars.csv");
+        Assert.Contains(scalars, l => l.Contains(",grpo/losses/entropy,"));
     }
 }
 

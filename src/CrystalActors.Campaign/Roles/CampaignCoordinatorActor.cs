@@ -81,6 +81,12 @@ public sealed class CampaignCoordinatorActor : ReceivePersistentActor, IWithTime
         Command<RewardModelPublished>(r => Decide(new ModelArrived(new ModelVersionRegistered("reward-model", r.Version, r.Path, r.Sha256))));
         Command<CheckpointWritten>(c => Decide(new ModelArrived(new ModelVersionRegistered(c.Model, c.Version, c.Path, c.Sha256))));
         Command<GreedyReport>(g => Decide(new GreedyArrived(g)));
+        Command<LearnerStats>(l =>
+        {
+            // GRPO's per-update figures, under grpo/ at the episode count they arrive at (TensorBoard and scalars.csv).
+            foreach (var (tag, value) in l.Scalars)
+                if (double.IsFinite(value)) _scalars?.Write(_state.Campaign.Episodes, $"grpo/{tag}", value);
+        });
         Command<CatchUp>(_ =>
         {
             var models = _state.Campaign.Models;

@@ -61,6 +61,10 @@ public sealed record ScoreCrystals(IReadOnlyList<Structure> Structures) : IWireM
 [MessageContract("campaign.scores")]
 public sealed record CrystalScores(double[] Totals, IReadOnlyDictionary<string, double[]> Components, double?[] GapsEv, long Version) : IWireMessage;
 
+/// <summary>Learner → coordinator: one update's figures (GRPO: reward, advantages, KL, entropy, clip fraction, loss) for the scalars.</summary>
+[MessageContract("campaign.learner-stats")]
+public sealed record LearnerStats(long Version, IReadOnlyDictionary<string, double> Scalars) : IWireMessage;
+
 /// <summary>Coordinator → one generator: play the greedy policy now and report.</summary>
 [MessageContract("campaign.evaluate-greedy")]
 public sealed record EvaluateGreedy(long Episode) : IWireMessage;

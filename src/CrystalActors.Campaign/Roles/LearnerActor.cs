@@ -157,6 +157,7 @@ public sealed class LearnerActor : ReceivePersistentActor, IWithUnboundedStash
             var stored = await ModelFiles.StoreAsync(_c.Store, scratch).ConfigureAwait(false);
             _log.Debug(FormattableString.Invariant(
                 $"Learner (GRPO): update {stats.Update}: reward {stats.RewardMean:F4} ± {stats.RewardStd:F4}, KL {stats.Kl:F5}, entropy {stats.Entropy:F3}, clip {stats.ClipFraction:F3}, loss {stats.Loss:F4}"));
+            _coordinator.Tell(new LearnerStats(version, stats.Scalars().ToDictionary(kv => kv.Key, kv => kv.Value)));
             return new Trained(b, generator, stats.Loss, stats.Kl, grpo.GradientSteps, version, stored);
         }).PipeTo(Self, failure: e => new Status.Failure(e));
         BecomeStacked(Training);
