@@ -163,7 +163,10 @@ public sealed record CampaignOptions
             Check(Element.TryFromSymbol(symbol, out var element) && ActionVocabulary.TryGetActionIndex(element, out _), "vocabulary",
                 $"'{symbol}' is not an element of the 88-action vocabulary");
         Check(Vocabulary.Distinct().Count() == Vocabulary.Count, "vocabulary", "an element is listed twice");
-        Check(Skeleton.MaterialIds.Count > 0 || Skeleton.Pool is not null, "skeleton.material_ids", "at least one material id is needed (or a skeleton.pool)");
+        bool ownFile = !Skeleton.Data.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) && !Skeleton.Data.EndsWith(".jsonl.gz", StringComparison.OrdinalIgnoreCase)
+                       && !Skeleton.Data.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) && !Skeleton.Data.EndsWith(".csv.gz", StringComparison.OrdinalIgnoreCase);
+        Check(Skeleton.MaterialIds.Count > 0 || Skeleton.Pool is not null || ownFile, "skeleton.material_ids",
+            "at least one material id is needed (or a skeleton.pool, or a CIF/POSCAR file as skeleton.data)");
         Check(Skeleton.Pool is null || Skeleton.Pool.MaxSites is >= 1 and <= Learning.Offline.TrajectoryDataset.MaxSites, "skeleton.pool.max_sites",
             $"must be in 1..{Learning.Offline.TrajectoryDataset.MaxSites}");
         Check(Skeleton.Pool is null || Skeleton.Pool.Count is >= 0 and <= 100_000, "skeleton.pool.count", "must be in 0..100000 (0 = all)");
@@ -266,7 +269,8 @@ public sealed record CampaignRewardOptions
 
 public sealed record SkeletonOptions
 {
-    /// <summary>An MP-20-form JSONL(.gz) file holding the crystal whose skeleton is designed.</summary>
+    /// <summary>The crystals whose skeletons are designed: MP-20-form JSONL(.gz) or CSV (pick them with material_ids), or your
+    /// own CIF / POSCAR file (with no material_ids, every crystal in it).</summary>
     public string Data { get; init; } = "../../shared/data/mp20/mp20_val.jsonl.gz";
 
     /// <summary>Default: Rb3ScF6 (mp-1114693), 10 sites, space group 225, as the pipeline paper.</summary>

@@ -224,12 +224,29 @@ public sealed class CampaignContext
     public static (TrajectoryDataset Skeletons, IReadOnlyList<DesignTask> Tasks) LoadTasks(CampaignOptions options)
     {
         var wanted = options.Skeleton.MaterialIds.ToHashSet(StringComparer.Ordinal);
-        var all = Mp20JsonlReader.Read(options.Skeleton.Data, bad => Log.Warning("{Error}", bad.Message)).ToList();
+        List<Mp20Record> all;
+        try { all = CrystalDataReader.ReadRecords(options.Skeleton.Data, bad => Log.Warning("{Error}", bad.Message)).ToList(); }
+        catch (Exception e) when (e is CrystalFormatException or ArgumentException)
+        {
+            throw new CampaignConfigException(options.SourcePath ?? "campaign", $"skeleton.data: {e.Message}");
+        }
         var byId = all.Where(r => wanted.Contains(r.MaterialId)).GroupBy(r => r.MaterialId).ToDictionary(g => g.Key, g => g.First());
         var missing = options.Skeleton.MaterialIds.Where(id => !byId.ContainsKey(id)).ToList();
         if (missing.Count > 0)
             throw new CampaignConfigException(options.SourcePath ?? "campaign", $"skeleton.material_ids: {string.Join(", ", missing)} not found in {options.Skeleton.Data}");
         var records = options.Skeleton.MaterialIds.Distinct().Select(id => byId[id]).ToList();
+        // Your own skeleton: a CIF or POSCAR file and no ids designs every crystal in it.
+        if (records.Count == 0 && options.Skeleton.Pool is null)
+            records = all.Where(r => r.Structure is not null).ToList();
+        // A CIF or POSCAR carries no MP space group, gap or formation energy: spglib gives the first (symprec 0.1, as
+        // MP-20's); the others only enter offline rewards, never the online campaign's.
+        records = records.Select(r => r.SpacegroupNumber is null || r.BandGap is null || r.FormationEnergyPerAtom is null
+            ? r with
+            {
+                SpacegroupNumber = r.SpacegroupNumber ?? Crystals.Symmetry.SpaceGroupAnalyzer.GetSpaceGroupNumber(r.Structure!, 0.1),
+                BandGap = r.BandGap ?? 0, FormationEnergyPerAtom = r.FormationEnergyPerAtom ?? 0,
+            }
+            : r).ToList();
         if (options.Skeleton.Pool is { } pool)
         {
             var drawn = all.Where(r => r.Structure is { } st && st.NumSites <= pool.MaxSites && !wanted.Contains(r.MaterialId))
@@ -242,7 +259,7 @@ public sealed class CampaignContext
         var dataset = TrajectoryDataset.Build(records, skipped: skipped);
         if (skipped.Count > 0)
             throw new CampaignConfigException(options.SourcePath ?? "campaign", $"skeleton {skipped[0].MaterialId} cannot be used: {skipped[0].Reason}");
-        var tasks = records.Select(r => new DesignTask(Skeleton.FromStructure(r.Structure!, r.SpacegroupNumber ?? 1), options.Vocabulary, options.TargetGapEv)).ToList();
+        var tasks = records.Select(r => new DesignTask(Skeleton.FromStructure(r.Structure!, r.SpacegroupNumber!.Value), options.Vocabulary, options.TargetGapEv)).ToList();
         return (dataset, tasks);
     }
 
