@@ -94,6 +94,10 @@ public class CampaignLoopTests
         Assert.Equal(24, second.Episodes);
         var numbers = Journal(o).OfType<EpisodeCompleted>().Select(e => e.Episode).ToList();
         Assert.Equal(Enumerable.Range(1, 24).Select(i => (long)i), numbers);
+        // The DQN learner's figures reach the scalars at its publications.
+        var scalars = File.ReadAllLines(Path.Combine(CampaignRunner.RunDirectory(o), "scalars.csv"));
+        Assert.Contains(scalars, l => l.Contains(",learner/losses/td,"));
+        Assert.Contains(scalars, l => l.Contains(",learner/charts/mean_q,"));
     }
 
     [Fact]
@@ -114,17 +118,18 @@ public class CampaignLoopTests
 
         var learner = JournalReader.EventsAsync(JournalKind.Sqlite, CampaignRunner.JournalPath(o), "learner-grpo").GetAwaiter().GetResult()
             .OfType<CrystalActors.Campaign.Roles.PolicySaved>().ToList();
-        // Version 0 (the reference) once, then one version per group of 8: 24 / 8 + 16 / 8 = 5 updates.
-        Assert.Equal(0, learner[0].Version);
+        // Version 0 (the reference) once, then one version per group, numbered on across the restart. The last group of
+        // each run may or may not be trained before the node stops, so at least v0..v3 (two groups per run are certain).
         Assert.Single(learner, p => p.Version == 0);
-        Assert.Equal(Enumerable.Range(0, 6).Select(v => (long)v), learner.Select(p => p.Version));
+        Assert.Equal(Enumerable.Range(0, learner.Count).Select(v => (long)v), learner.Select(p => p.Version));
+        Assert.True(learner.Count >= 4, $"{learner.Count} policy versions");
         // Each batch the coordinator journaled is one group: 8 episodes.
         var episodes = Journal(o).OfType<EpisodeCompleted>().ToList();
         Assert.Equal(Enumerable.Range(1, 40).Select(i => (long)i), episodes.Select(e => e.Episode));
         // The learner's figures reach the scalars: one KL and one entropy per update of this (second) run at least.
         var scalars = File.ReadAllLines(Path.Combine(CampaignRunner.RunDirectory(o), "scalars.csv"));
-        Assert.True(scalars.Count(l => l.Contains(",grpo/losses/kl,")) >= 2, "grpo/losses/kl in scalars.csv");
-        Assert.Contains(scalars, l => l.Contains(",grpo/losses/entropy,"));
+        Assert.True(scalars.Count(l => l.Contains(",learner/losses/kl,")) >= 2, "learner/losses/kl in scalars.csv");
+        Assert.Contains(scalars, l => l.Contains(",learner/losses/entropy,"));
     }
 }
 

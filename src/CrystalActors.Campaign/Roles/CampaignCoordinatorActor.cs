@@ -83,9 +83,10 @@ public sealed class CampaignCoordinatorActor : ReceivePersistentActor, IWithTime
         Command<GreedyReport>(g => Decide(new GreedyArrived(g)));
         Command<LearnerStats>(l =>
         {
-            // GRPO's per-update figures, under grpo/ at the episode count they arrive at (TensorBoard and scalars.csv).
+            // The learner's figures (DQN at each publication, GRPO per update), under learner/ at the episode count they
+            // arrive at (TensorBoard and scalars.csv).
             foreach (var (tag, value) in l.Scalars)
-                if (double.IsFinite(value)) _scalars?.Write(_state.Campaign.Episodes, $"grpo/{tag}", value);
+                if (double.IsFinite(value)) _scalars?.Write(_state.Campaign.Episodes, $"learner/{tag}", value);
         });
         Command<CatchUp>(_ =>
         {

@@ -61,7 +61,8 @@ public sealed record ScoreCrystals(IReadOnlyList<Structure> Structures) : IWireM
 [MessageContract("campaign.scores")]
 public sealed record CrystalScores(double[] Totals, IReadOnlyDictionary<string, double[]> Components, double?[] GapsEv, long Version) : IWireMessage;
 
-/// <summary>Learner → coordinator: one update's figures (GRPO: reward, advantages, KL, entropy, clip fraction, loss) for the scalars.</summary>
+/// <summary>Learner → coordinator: figures for the scalars (DQN: TD loss, mean Q, gradient steps, replay size, policy lag at each
+/// publication; GRPO: reward, advantages, KL, entropy, clip fraction, loss per update).</summary>
 [MessageContract("campaign.learner-stats")]
 public sealed record LearnerStats(long Version, IReadOnlyDictionary<string, double> Scalars) : IWireMessage;
 

@@ -215,6 +215,13 @@ public sealed class LearnerActor : ReceivePersistentActor, IWithUnboundedStash
         {
             UnbecomeStacked();
             Stash.UnstashAll();
+            // DQN's figures at each publication (GRPO sends its own per update): the learning curve's true steps.
+            if (_dqn is not null && t.Stored is not null)
+                _coordinator.Tell(new LearnerStats(t.Version, new Dictionary<string, double>
+                {
+                    ["losses/td"] = t.Loss, ["charts/mean_q"] = t.MeanQ, ["charts/gradient_steps"] = t.GradientSteps,
+                    ["charts/replay_size"] = _replay!.Count, ["charts/policy_lag_mean"] = MeanLag,
+                }));
             if (t.Stored is { } stored)
             {
                 var saved = new PolicySaved(t.Version, stored.Path, stored.Sha256, t.GradientSteps, _environmentSteps);
