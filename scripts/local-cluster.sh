@@ -49,9 +49,12 @@ declare -A PORT=([gpu0]=$base [cpu0]=$((base + 1)) [cpu1]=$((base + 2)))
 declare -A ROLES=([gpu0]=coordinator,learner,offline-cql,fine-tuner,reward-model
                   [cpu0]=rollout,relaxer,dft-worker,reward-model [cpu1]=rollout,relaxer,dft-worker,reward-model)
 declare -A PIDS
+# A restarted gpu0 lists cpu0 first: as the first seed of its own list it could, when cpu0 answers late (the old
+# incarnation not yet downed, a loaded machine), join itself and form a second cluster without the workers.
+rejoin_seeds=127.0.0.1:$((base + 1)),127.0.0.1:$base
 start() {
   CRYSTAL_ACTORS_NO_LIVE=1 setsid "${CLI[@]}" campaign run --config "$config" --node "$1" --roles "${ROLES[$1]}" --port "${PORT[$1]}" \
-    --seeds "$seeds" --profile local-cluster --host 127.0.0.1 "${journal_args[@]}" >> "$out/$1.out" 2>&1 &
+    --seeds "${2:-$seeds}" --profile local-cluster --host 127.0.0.1 "${journal_args[@]}" >> "$out/$1.out" 2>&1 &
   PIDS[$1]=$!
   echo "[local-cluster] started $1 (pid ${PIDS[$1]}, roles ${ROLES[$1]})" >&2
 }
@@ -77,7 +80,7 @@ while kill -0 "${PIDS[gpu0]}" 2> /dev/null; do
   if ((kill_gpu0 > 0 && !killed_gpu0)) || ((kill_cpu0 > 0 && !killed_cpu0)); then
     line=$("${CLI[@]}" campaign audit "${audit_args[@]}" 2> /dev/null || true)
     if ((kill_gpu0 > 0 && !killed_gpu0)) && [[ -n $(field episodes "$line") ]] && (($(field episodes "$line") >= kill_gpu0)); then
-      echo "[local-cluster] SIGKILL gpu0 at: $line" >&2; kill9 gpu0; killed_gpu0=1; sleep 2; start gpu0
+      echo "[local-cluster] SIGKILL gpu0 at: $line" >&2; kill9 gpu0; killed_gpu0=1; sleep 2; start gpu0 "$rejoin_seeds"
     fi
     if ((kill_cpu0 > 0 && !killed_cpu0)) && [[ -n $(field dft_requested "$line") ]] && (($(field dft_requested "$line") >= kill_cpu0)); then
       echo "[local-cluster] SIGKILL cpu0 at: $line" >&2; kill9 cpu0; killed_cpu0=1; sleep 2; start cpu0

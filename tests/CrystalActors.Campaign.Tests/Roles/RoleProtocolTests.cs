@@ -69,7 +69,11 @@ public class RoleProtocolTests() : TestKit(AkkaTestConfig.Local)
         learner.Tell(played, TestActor);
         var ack = ExpectMsg<EpisodesAccepted>(TimeSpan.FromSeconds(30));
         Assert.Equal((played.Generator, 1L), (ack.Generator, ack.Batch));
-        // 8 episodes x 1 update >= publish_every 8: version 1 is in the content store, announced on topic "policy".
+        // 8 episodes x 1 update >= publish_every 8: version 1 is in the content store, announced on topic "policy";
+        // the coordinator also gets the learner's figures for the scalars.
+        var stats = coordinator.ExpectMsg<LearnerStats>(TimeSpan.FromSeconds(30));
+        Assert.Equal(1, stats.Version);
+        Assert.True(double.IsFinite(stats.Scalars["losses/td"]));
         var published = coordinator.ExpectMsg<PolicyPublished>(TimeSpan.FromSeconds(30));
         Assert.Equal(1, published.Version);
         Assert.True(File.Exists(published.Path));
@@ -86,6 +90,7 @@ public class RoleProtocolTests() : TestKit(AkkaTestConfig.Local)
         var again = Sys.ActorOf(LearnerActor.Props(context, Device.CPU, coordinator, mediator), "learner-b");
         again.Tell(PlayOneBatch(context, "n/gen-0#2"), TestActor);
         ExpectMsg<EpisodesAccepted>(TimeSpan.FromSeconds(30));
+        Assert.Equal(2, coordinator.ExpectMsg<LearnerStats>(TimeSpan.FromSeconds(30)).Version);
         Assert.Equal(2, coordinator.ExpectMsg<PolicyPublished>(TimeSpan.FromSeconds(30)).Version); // continues from v1
     }
 
