@@ -32,22 +32,13 @@ public static class CellReduction
         int n = structure.NumSites;
         if (n == 1 || !HasCandidateTranslation(structure, symprec)) return structure;
         var lattice = ToColumns(structure.Lattice.Matrix);
-        var positions = new double[3 * 4 * n];
-        var types = new int[4 * n];
-        for (int i = 0; i < n; i++)
-        {
-            var f = structure.Sites[i].FracCoords;
-            positions[3 * i] = f.X;
-            positions[3 * i + 1] = f.Y;
-            positions[3 * i + 2] = f.Z;
-            types[i] = structure.Sites[i].Species.Z;
-        }
+        var (positions, types) = SpglibCell.Sites(structure, capacity: 4);
         int m;
         fixed (double* lat = lattice)
         fixed (double* pos = positions)
         fixed (int* t = types)
         {
-            lock (Gate) m = NativeMethods.spgat_standardize_cell(lat, pos, t, n, 1, 1, symprec, -1.0);
+            lock (SpglibCell.Gate) m = NativeMethods.spgat_standardize_cell(lat, pos, t, n, 1, 1, symprec, -1.0);
         }
         if (m <= 0 || m >= n || n % m != 0) return structure;
         Lattice primitiveLattice;
@@ -120,7 +111,7 @@ public static class CellReduction
         int ok;
         fixed (double* p = m)
         {
-            lock (Gate) ok = NativeMethods.spg_niggli_reduce(p, tolerance * Math.Cbrt(lattice.Volume));
+            lock (SpglibCell.Gate) ok = NativeMethods.spg_niggli_reduce(p, tolerance * Math.Cbrt(lattice.Volume));
         }
         if (ok == 0) return lattice;
         var reduced = FromColumns(m);
@@ -137,9 +128,6 @@ public static class CellReduction
         var cart = structure.CartesianCoords;
         return new Structure(reduced, structure.Sites.Select((s, i) => new Site(s.Species, reduced.GetFractionalCoords(cart[i]).WrapUnit())), structure.Id);
     }
-
-    // spglib keeps a global error code; serialise our calls.
-    private static readonly object Gate = new();
 
     private static double[] ToColumns(Mat3 rows) => [rows.M00, rows.M10, rows.M20, rows.M01, rows.M11, rows.M21, rows.M02, rows.M12, rows.M22];
 

@@ -26,23 +26,14 @@ public static class SpaceGroupAnalyzer
         // spglib takes the lattice vectors as columns.
         var m = structure.Lattice.Matrix.Transpose();
         double* lattice = stackalloc double[9] { m.M00, m.M01, m.M02, m.M10, m.M11, m.M12, m.M20, m.M21, m.M22 };
-        var positions = new double[3 * n];
-        var types = new int[n];
-        for (int i = 0; i < n; i++)
-        {
-            var f = structure.Sites[i].FracCoords;
-            positions[3 * i] = f.X;
-            positions[3 * i + 1] = f.Y;
-            positions[3 * i + 2] = f.Z;
-            types[i] = structure.Sites[i].Species.Z;
-        }
+        var (positions, types) = SpglibCell.Sites(structure);
         byte* symbol = stackalloc byte[11];
         int number;
         fixed (double* pos = positions)
         fixed (int* t = types)
         {
             // spglib keeps global error state; serialise calls so the error code read below is ours.
-            lock (Gate)
+            lock (SpglibCell.Gate)
             {
                 number = NativeMethods.spgat_get_international(symbol, lattice, pos, t, n, symprec, angleTolerance);
                 if (number == 0)
@@ -58,6 +49,4 @@ public static class SpaceGroupAnalyzer
 
     public static int GetSpaceGroupNumber(Structure structure, double symprec = DefaultSymprec, double angleTolerance = DefaultAngleTolerance) =>
         GetSpaceGroup(structure, symprec, angleTolerance).Number;
-
-    private static readonly object Gate = new();
 }
