@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using CrystalActors.Learning.Environments.Skeletons;
 using CrystalActors.Learning.Dqn;
 using CrystalActors.Crystals;
+using CrystalActors.Crystals.Io;
 
 namespace CrystalActors.Campaign;
 
@@ -106,19 +107,7 @@ public sealed record CampaignOptions
     /// <summary>Reads and validates a campaign file; errors name the file and the offending field.</summary>
     public static CampaignOptions Load(string path)
     {
-        if (!File.Exists(path)) throw new CampaignConfigException(path, "the file does not exist");
-        CampaignOptions options;
-        try
-        {
-            options = JsonSerializer.Deserialize<CampaignOptions>(File.ReadAllText(path), Json)
-                      ?? throw new CampaignConfigException(path, "the file is empty");
-        }
-        catch (JsonException e)
-        {
-            var where = e.Path is { Length: > 0 } p ? $" at {p}" : "";
-            var line = e.LineNumber is { } l ? $" (line {l + 1})" : "";
-            throw new CampaignConfigException(path, $"invalid JSON{where}{line}: {e.Message}");
-        }
+        var options = JsonConfigFile.Read<CampaignOptions>(path, Json, (file, why) => new CampaignConfigException(file, why));
         var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
         options = options.ResolvePaths(dir) with { SourcePath = Path.GetFullPath(path) };
         options.Validate(path);

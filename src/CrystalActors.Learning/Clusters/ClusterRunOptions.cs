@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using CrystalActors.Crystals;
+using CrystalActors.Crystals.Io;
 using CrystalActors.Learning.Environments.Clusters;
 using CrystalActors.Models.Relaxation;
 
@@ -143,18 +144,7 @@ public sealed record ClusterRunOptions
 
     public static ClusterRunOptions Load(string path)
     {
-        if (!File.Exists(path)) throw new ClusterConfigException(path, "the file does not exist");
-        ClusterRunOptions o;
-        try
-        {
-            o = JsonSerializer.Deserialize<ClusterRunOptions>(File.ReadAllText(path), Json) ?? throw new ClusterConfigException(path, "the file is empty");
-        }
-        catch (JsonException e)
-        {
-            var where = e.Path is { Length: > 0 } p ? $" at {p}" : "";
-            var line = e.LineNumber is { } l ? $" (line {l + 1})" : "";
-            throw new ClusterConfigException(path, $"invalid JSON{where}{line}: {e.Message}");
-        }
+        var o = JsonConfigFile.Read<ClusterRunOptions>(path, Json, (file, why) => new ClusterConfigException(file, why));
         var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
         string R(string p) => SharedPaths.Resolve(Path.IsPathRooted(p) ? p : Path.GetFullPath(Path.Combine(dir, p)));
         o = o with
