@@ -155,7 +155,17 @@ public static class ClusterCampaignRunner
             {
                 last = await coordinator.Ask<ClusterCampaignProgress>(GetProgress.Instance, TimeSpan.FromSeconds(5), ct).ConfigureAwait(false);
                 onProgress?.Invoke(last);
-                if (last.Finished) break;
+                if (last.Finished)
+                {
+                    // As CampaignRunner: let the other nodes see the end before the coordinator's node leaves.
+                    if (node.HasRole("coordinator"))
+                    {
+                        var until = DateTime.UtcNow.AddSeconds(15);
+                        while (node.Cluster.State.Members.Count > 1 && DateTime.UtcNow < until && !ct.IsCancellationRequested)
+                            await Task.Delay(500, CancellationToken.None).ConfigureAwait(false);
+                    }
+                    break;
+                }
             }
             catch (AskTimeoutException) { }
             catch (OperationCanceledException) { break; }
