@@ -25,11 +25,12 @@ public sealed record JobRequeued(string JobId, long Epoch, string Reason, bool C
 [MessageContract("farm.event.dead-lettered")]
 public sealed record JobDeadLettered(string JobId, long Epoch, string Reason, long AtMs) : IWireMessage;
 
-/// <summary>One job. Times are Unix milliseconds; <see cref="LeaseExpiresMs"/> is not journaled (see <see cref="JobTable.GraceLeases"/>).</summary>
+/// <summary>One job. Times are Unix milliseconds; <see cref="LeaseExpiresMs"/> is not journaled (see <see cref="JobTable.GraceLeases"/>).
+/// <see cref="StageDoneEpoch"/> is the lease whose completion was applied last, so a re-sent report of it is told "applied".</summary>
 public sealed record JobRow(
     string Id, string Payload, ImmutableArray<string> Stages, int StageIndex, string RequestedBy, string State, long Epoch,
     string? Worker, long? LeaseExpiresMs, int Attempts, string? Result, string? Error, long Order, long CreatedMs,
-    long? LeasedMs, long? CompletedMs, double? ExecutorSeconds)
+    long? LeasedMs, long? CompletedMs, double? ExecutorSeconds, long? StageDoneEpoch = null)
 {
     public string Stage => Stages[Math.Min(StageIndex, Stages.Length - 1)];
     public bool Ended => State is JobStates.Completed or JobStates.Failed;
@@ -105,7 +106,8 @@ public sealed record JobTable(ImmutableDictionary<string, JobRow> Jobs, long Sub
         if (Fence(c.JobId, c.Epoch, c.Worker) is { } refused)
         {
             // A report of a stage that this very lease already completed is a re-send after a lost ack: settle it quietly.
-            var applied = Find(c.JobId) is { } j && j.Epoch == c.Epoch && j.Worker == c.Worker && j.State != JobStates.Leased;
+            // A lease that merely expired (same epoch, back in the queue) completed nothing, so its report is refused.
+            var applied = Find(c.JobId) is { } j && j.StageDoneEpoch == c.Epoch;
             return new FarmDecision([], new WorkAcknowledged(c.JobId, c.Epoch, applied, applied ? null : refused));
         }
         return new FarmDecision([new StageCompleted(c.JobId, c.Epoch, c.Worker, c.Output, c.ExecutorSeconds, nowMs)],
@@ -173,8 +175,12 @@ public sealed record JobTable(ImmutableDictionary<string, JobRow> Jobs, long Sub
             LeaseExpiresMs = l.AtMs + (long)Lease.TotalMilliseconds,
         }),
         StageCompleted c when Find(c.JobId) is { State: JobStates.Leased } j && j.Epoch == c.Epoch => With(j.StageIndex + 1 < j.Stages.Length
-            ? j with { State = JobStates.Pending, StageIndex = j.StageIndex + 1, Payload = c.Output, LeaseExpiresMs = null }
-            : j with { State = JobStates.Completed, Result = c.Output, CompletedMs = c.AtMs, ExecutorSeconds = c.ExecutorSeconds, LeaseExpiresMs = null }),
+            ? j with { State = JobStates.Pending, StageIndex = j.StageIndex + 1, Payload = c.Output, LeaseExpiresMs = null, StageDoneEpoch = c.Epoch }
+            : j with
+            {
+                State = JobStates.Completed, Result = c.Output, CompletedMs = c.AtMs, ExecutorSeconds = c.ExecutorSeconds, LeaseExpiresMs = null,
+                StageDoneEpoch = c.Epoch,
+            }),
         JobRequeued r when Find(r.JobId) is { State: JobStates.Leased } j && j.Epoch == r.Epoch => With(j with
         {
             State = JobStates.Pending, LeaseExpiresMs = null, Error = r.Reason, Attempts = j.Attempts + (r.CountsAttempt ? 1 : 0),

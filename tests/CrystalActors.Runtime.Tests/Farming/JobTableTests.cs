@@ -73,6 +73,19 @@ public class JobTableTests
     }
 
     [Fact]
+    public void ExpiredLease_NotYetLeasedAgain_TheLateResultIsRefused_AndTheJobStaysQueued()
+    {
+        // The lease ran out and the job is back in the queue with the same epoch and worker: the late report must not be
+        // told "applied" (the worker would drop its result while the farm still waits for one).
+        var t = Run(WithJob(), new RequestWork("w1", "dft"), 2000, out _);
+        t = t.Expire(12_001).Aggregate(t, (x, e) => x.Apply(e));
+        var late = t.Decide(new WorkCompleted("j1", 1, "w1", "{late}", 1), 12_500);
+        Assert.Empty(late.Events);
+        Assert.Equal(new WorkAcknowledged("j1", 1, false, "job is pending"), late.Reply);
+        Assert.Equal(JobStates.Pending, t.Find("j1")!.State);
+    }
+
+    [Fact]
     public void Renew_ExtendsOnlyTheLiveLease()
     {
         var t = Run(WithJob(), new RequestWork("w1", "dft"), 2000, out _);
