@@ -73,9 +73,20 @@ public static class OfflineCommands
         var output = new Option<string>("--out") { Description = "Output directory (checkpoints/, scalars.csv, options.json); an existing one is resumed.", Required = true };
         var rewards = new Option<string?>("--rewards") { Description = "Relabel terminal rewards from a CSV with material_id and --reward-column (e.g. `reward components --config`), in place of the paper's reward" };
         var rewardColumn = new Option<string>("--reward-column") { Description = "The --rewards column to use", DefaultValueFactory = _ => "total" };
+        var schedule = new Option<string>("--lr-schedule") { Description = "constant, cosine (to --lr-min-fraction at the last step) or step (x --lr-decay-factor every --lr-decay-every steps).", DefaultValueFactory = _ => "constant" };
+        var warmup = new Option<long>("--warmup") { Description = "Linear learning-rate warm-up steps.", DefaultValueFactory = _ => 0 };
+        var minFraction = new Option<double>("--lr-min-fraction") { Description = "Cosine floor as a fraction of --lr.", DefaultValueFactory = _ => 0.05 };
+        var decayEvery = new Option<long>("--lr-decay-every") { Description = "Step-decay period in steps.", DefaultValueFactory = _ => 10_000 };
+        var decayFactor = new Option<double>("--lr-decay-factor") { Description = "Step-decay factor.", DefaultValueFactory = _ => 0.5 };
+        var weightDecay = new Option<double>("--weight-decay") { Description = "Decoupled (AdamW) weight decay; 0 = Adam.", DefaultValueFactory = _ => 0 };
+        var classSmoothing = new Option<double>("--class-smoothing") { Description = "BC: share of the target spread over the true element's class.", DefaultValueFactory = _ => 0 };
+        var evalEvery = new Option<long>("--eval-every") { Description = "Held-out Table-1 metrics every K steps (heldout.csv, best.safetensors); 0 = never.", DefaultValueFactory = _ => 0 };
+        var selectBy = new Option<string>("--select-by") { Description = "Held-out metric that picks best.safetensors: accuracy, validity or accuracy-validity (their mean).", DefaultValueFactory = _ => "accuracy" };
+        var patience = new Option<int>("--patience") { Description = "Stop after this many held-out evaluations without a new best; 0 = never.", DefaultValueFactory = _ => 0 };
         var cmd = new Command("train", "Train a CQL (or BC) policy on offline MP-20 trajectories.")
         {
-            Options = { data, pHat, steps, batch, bc, noCondition, cqlWeight, alpha1, alpha2, beta, b1, seed, lr, ckptEvery, shards, includeMetals, part, threads, device, output, rewards, rewardColumn },
+            Options = { data, pHat, steps, batch, bc, noCondition, cqlWeight, alpha1, alpha2, beta, b1, seed, lr, ckptEvery, shards, includeMetals, part, threads, device, output, rewards, rewardColumn,
+                schedule, warmup, minFraction, decayEvery, decayFactor, weightDecay, classSmoothing, evalEvery, selectBy, patience },
         };
         cmd.SetAction(parse =>
         {
@@ -93,6 +104,22 @@ public static class OfflineCommands
                 Seed = parse.GetValue(seed),
                 LearningRate = parse.GetValue(lr),
                 Shards = parse.GetValue(shards) ?? (dev.Type == DeviceType.CUDA ? 1 : 2),
+                Schedule = new LearningRateSchedule
+                {
+                    Decay = LearningRateSchedule.ParseDecay(parse.GetValue(schedule)!), WarmupSteps = parse.GetValue(warmup),
+                    MinFraction = parse.GetValue(minFraction), DecayEvery = parse.GetValue(decayEvery), DecayFactor = parse.GetValue(decayFactor),
+                },
+                WeightDecay = parse.GetValue(weightDecay),
+                ClassSmoothing = parse.GetValue(classSmoothing),
+                EvalEvery = parse.GetValue(evalEvery),
+                SelectBy = parse.GetValue(selectBy) switch
+                {
+                    "accuracy" => HeldOutSelection.Accuracy,
+                    "validity" => HeldOutSelection.Validity,
+                    "accuracy-validity" => HeldOutSelection.AccuracyAndValidity,
+                    var other => throw new ArgumentException($"--select-by '{other}' is not one of accuracy, validity, accuracy-validity"),
+                },
+                Patience = parse.GetValue(patience),
                 Reward = new RewardOptions
                 {
                     Alpha1 = parse.GetValue(alpha1), Alpha2 = parse.GetValue(alpha2), Beta = parse.GetValue(beta), B1 = parse.GetValue(b1),
@@ -116,7 +143,12 @@ public static class OfflineCommands
                 terminal = ds.Ids.Select(id => (float)byId[id]).ToArray();
                 Log.Information("Terminal rewards relabelled from {File} ({Column}): mean {Mean:F3}", rewardFile, parse.GetValue(rewardColumn), terminal.Average());
             }
-            using var trainer = new OfflineTrainer(ds, options, dev, terminal);
+            // The held-out part of the same file, never trained on (a --part all run has none left to measure on).
+            TrajectoryDataset? heldOut = options.EvalEvery > 0 && parse.GetValue(part) == "train"
+                ? SelectPart(all, "heldout", nonMetals: !parse.GetValue(includeMetals))
+                : null;
+            if (options.EvalEvery > 0 && heldOut is null) Log.Warning("--eval-every needs --part train (the held-out part is measured); no held-out metrics");
+            using var trainer = new OfflineTrainer(ds, options, dev, terminal) { HeldOut = heldOut };
             var outDir = parse.GetValue(output)!;
             if (terminal is not null)
             {

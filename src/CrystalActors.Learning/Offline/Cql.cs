@@ -40,4 +40,31 @@ public static class Cql
 public static class BehaviourCloning
 {
     public static Tensor Loss(Tensor logits, Tensor actions) => logits.CrossEntropy(actions);
+
+    /// <summary>
+    /// Cross-entropy against a target that keeps 1 − ε on the dataset action and spreads ε evenly over the elements
+    /// of its class (the 9 classes of crystal-design). On a few thousand crystals the one-hot target rewards memorising
+    /// which alkali sat on which site; the class-smoothed one says that a neighbour in the same class is a near miss.
+    /// </summary>
+    /// <param name="classTargets">[88, 88] rows: the uniform distribution over the row action's class (see <see cref="ClassTargets"/>).</param>
+    public static Tensor Loss(Tensor logits, Tensor actions, Tensor classTargets, double epsilon)
+    {
+        if (epsilon == 0) return Loss(logits, actions);
+        var target = (1 - epsilon) * actions.OneHot(logits.Shape[1]).To(logits.DType) + epsilon * classTargets.IndexSelect(0, actions);
+        return -(target * logits.LogSoftmax(1)).Sum(1).Mean();
+    }
+
+    /// <summary>Row a: 1/|class(a)| on every action of a's class, 0 elsewhere.</summary>
+    public static float[] ClassTargets()
+    {
+        int n = Crystals.ActionVocabulary.Count;
+        var classes = Enumerable.Range(0, n).Select(Crystals.ActionVocabulary.ClassOfAction).ToArray();
+        var m = new float[n * n];
+        for (int a = 0; a < n; a++)
+        {
+            int size = classes.Count(c => c == classes[a]);
+            for (int b = 0; b < n; b++) if (classes[b] == classes[a]) m[a * n + b] = 1f / size;
+        }
+        return m;
+    }
 }

@@ -53,6 +53,18 @@ public sealed record OfflineTrainOptions
     public bool? ParallelShards { get; init; }
     /// <summary>Reward function (p̂ also enters the state when <see cref="Conditioned"/>).</summary>
     public RewardOptions Reward { get; init; } = new();
+    /// <summary>Learning-rate warm-up and decay (default constant).</summary>
+    public LearningRateSchedule Schedule { get; init; } = LearningRateSchedule.Constant;
+    /// <summary>Decoupled (AdamW) weight decay; 0 (default) = plain Adam.</summary>
+    public double WeightDecay { get; init; }
+    /// <summary>Behavioural cloning only: share ε of the target spread over the dataset element's class (default 0).</summary>
+    public double ClassSmoothing { get; init; }
+    /// <summary>Greedy Table-1 metrics on the held-out skeletons every K steps (0 = never; needs a held-out set).</summary>
+    public long EvalEvery { get; init; }
+    /// <summary>The held-out metric that picks <c>best.safetensors</c>.</summary>
+    public HeldOutSelection SelectBy { get; init; } = HeldOutSelection.Accuracy;
+    /// <summary>Stop after this many held-out evaluations without a new best (0 = never stop early).</summary>
+    public int Patience { get; init; }
 
     public void Validate()
     {
@@ -65,6 +77,11 @@ public sealed record OfflineTrainOptions
         if (!(LearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "learning rate must be positive");
         if (CqlWeight < 0) throw new ArgumentOutOfRangeException(nameof(CqlWeight), CqlWeight, "CQL weight must be >= 0");
         if (Shards < 1) throw new ArgumentOutOfRangeException(nameof(Shards), Shards, "shards must be >= 1");
+        if (WeightDecay < 0) throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, "weight decay must be >= 0");
+        if (ClassSmoothing is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(ClassSmoothing), ClassSmoothing, "class smoothing must be in [0, 1)");
+        if (EvalEvery < 0) throw new ArgumentOutOfRangeException(nameof(EvalEvery), EvalEvery, "evaluation period must be >= 0");
+        if (Patience < 0) throw new ArgumentOutOfRangeException(nameof(Patience), Patience, "patience must be >= 0");
+        Schedule.Validate();
         Reward.Validate();
     }
 
@@ -101,6 +118,11 @@ public sealed class OfflineTrainer : IDisposable
     private readonly SplitMix64 _rng;
     private readonly Adam _adam;
     private readonly int[] _indices;
+    private readonly Tensor? _classTargets;
+    // Held-out bookkeeping, kept in checkpoints so that a resumed run keeps its best and its patience count.
+    private double _bestScore = double.NegativeInfinity;
+    private long _bestStep = -1;
+    private int _evalsSinceBest;
 
     public OfflineTrainOptions Options { get; }
     public QNetwork Online { get; }
@@ -108,6 +130,10 @@ public sealed class OfflineTrainer : IDisposable
     public QNetwork? Target { get; }
     public long Step { get; private set; }
     public Device Device { get; }
+    /// <summary>Skeletons for the held-out metrics (<see cref="OfflineTrainOptions.EvalEvery"/>); null = no evaluation.</summary>
+    public TrajectoryDataset? HeldOut { get; init; }
+    /// <summary>The step of the best held-out score so far (−1 before the first evaluation).</summary>
+    public long BestStep => _bestStep;
 
     /// <param name="terminalRewards">Each crystal's terminal reward; null = <see cref="OfflineTrainOptions.Reward"/> of its
     /// MP-20 labels (a campaign's offline role passes the campaign's own reward instead).</param>
@@ -127,7 +153,15 @@ public sealed class OfflineTrainer : IDisposable
             Target.To(Device);
             Target.CopyFrom(Online);
         }
-        _adam = new Adam(Online.Parameters(), options.LearningRate);
+        _adam = options.WeightDecay > 0
+            ? new AdamW(Online.Parameters(), options.LearningRate, weightDecay: options.WeightDecay)
+            : new Adam(Online.Parameters(), options.LearningRate);
+        if (options.Algorithm == OfflineAlgorithm.BehaviourCloning && options.ClassSmoothing > 0)
+        {
+            using var scope = DisposeScope.Open();
+            _classTargets = Tensor.From(BehaviourCloning.ClassTargets(), Crystals.ActionVocabulary.Count, Crystals.ActionVocabulary.Count)
+                .To(Device).DetachFromDisposeScope();
+        }
         _rng = new SplitMix64(options.Seed * 0x9E3779B97F4A7C15UL + 1);
         _terminalRewards = terminalRewards ?? TransitionBatchBuilder.TerminalRewards(data, options.Reward);
         _batches = new TransitionBatchBuilder(data, options.Conditioned, options.Reward.TargetBandGap, _terminalRewards, Device);
@@ -165,6 +199,7 @@ public sealed class OfflineTrainer : IDisposable
             var (start, count) = ShardRange(k, shards);
             batches[k] = _batches.Build(_indices.AsSpan(start, count));
         }
+        _adam.LearningRate = Options.Schedule.At(Step + 1, Options.Steps, Options.LearningRate);
         _adam.ZeroGrad();
         if (shards > 1 && UseParallelShards)
         {
@@ -213,7 +248,7 @@ public sealed class OfflineTrainer : IDisposable
         }
         else
         {
-            loss = BehaviourCloning.Loss(q, batch.Actions);
+            loss = _classTargets is null ? BehaviourCloning.Loss(q, batch.Actions) : BehaviourCloning.Loss(q, batch.Actions, _classTargets, Options.ClassSmoothing);
             conservative = td = Tensor.Scalar(0);
         }
         (share * loss).Backward();
@@ -241,14 +276,18 @@ public sealed class OfflineTrainer : IDisposable
         }
         AtomicFile.WriteAllText(Path.Combine(outDir, "options.json"), Options.ToJson());
         Log.Information("Offline training {Options} on {Transitions} transitions ({Crystals} crystals)", Options.ToJson(), _data.TransitionCount, _data.CrystalCount);
-        using var log = new ScalarLog(Path.Combine(outDir, "scalars.csv"), "step,wall_s,loss,conservative,td,mean_q,steps_per_s");
+        using var log = new ScalarLog(Path.Combine(outDir, "scalars.csv"), "step,wall_s,loss,conservative,td,mean_q,steps_per_s,lr");
+        using var heldOutLog = HeldOut is not null && Options.EvalEvery > 0
+            ? new ScalarLog(Path.Combine(outDir, "heldout.csv"), "step,wall_s,accuracy,similarity,validity,reconstruction,n")
+            : null;
         using var tb = new TensorBoardWriter(Path.Combine(outDir, "tensorboard"));
         var sw = Stopwatch.StartNew();
         long windowStart = Step;
         double windowT = 0;
         double sum = 0, sumC = 0, sumT = 0, sumQ = 0;
         int n = 0;
-        while (Step < Options.Steps && !ct.IsCancellationRequested)
+        bool stoppedEarly = false;
+        while (Step < Options.Steps && !ct.IsCancellationRequested && !stoppedEarly)
         {
             var terms = TrainStep();
             sum += terms.Total; sumC += terms.Conservative; sumT += terms.TemporalDifference; sumQ += terms.MeanQ; n++;
@@ -257,20 +296,54 @@ public sealed class OfflineTrainer : IDisposable
                 double now = sw.Elapsed.TotalSeconds;
                 double rate = (Step - windowStart) / Math.Max(now - windowT, 1e-9);
                 var mean = new LossTerms(sum / n, sumC / n, sumT / n, sumQ / n);
-                log.Append(Step, now, mean.Total, mean.Conservative, mean.TemporalDifference, mean.MeanQ, rate);
+                log.Append(Step, now, mean.Total, mean.Conservative, mean.TemporalDifference, mean.MeanQ, rate, _adam.LearningRate);
                 tb.AddScalar("losses/loss", mean.Total, Step);
                 tb.AddScalar("losses/conservative", mean.Conservative, Step);
                 tb.AddScalar("losses/td", mean.TemporalDifference, Step);
                 tb.AddScalar("losses/mean_q", mean.MeanQ, Step);
                 tb.AddScalar("charts/steps_per_s", rate, Step);
+                tb.AddScalar("charts/learning_rate", _adam.LearningRate, Step);
                 tb.Flush();
                 progress?.Invoke(new TrainingProgress(Step, Options.Steps, rate, mean));
                 windowStart = Step; windowT = now; sum = sumC = sumT = sumQ = 0; n = 0;
             }
-            if (Step % Options.CheckpointEvery == 0 || Step == Options.Steps)
+            if (heldOutLog is not null && (Step % Options.EvalEvery == 0 || Step == Options.Steps))
+                stoppedEarly = EvaluateHeldOut(outDir, heldOutLog, tb, sw.Elapsed.TotalSeconds);
+            if (Step % Options.CheckpointEvery == 0 || Step == Options.Steps || stoppedEarly)
                 SaveCheckpoint(Path.Combine(ckptDir, CheckpointName(Step)));
         }
     }
+
+    /// <summary>The held-out metrics now; keeps <c>best.safetensors</c>; true when patience has run out.</summary>
+    private bool EvaluateHeldOut(string outDir, ScalarLog heldOutLog, TensorBoardWriter tb, double wallSeconds)
+    {
+        var m = HeldOutEvaluation.Evaluate(Online, HeldOut!, Options.Reward.TargetBandGap, Device);
+        heldOutLog.Append(Step, wallSeconds, m.Accuracy, m.Similarity, m.Validity, m.Reconstruction, m.N);
+        tb.AddScalar("heldout/accuracy", m.Accuracy, Step);
+        tb.AddScalar("heldout/similarity", m.Similarity, Step);
+        tb.AddScalar("heldout/validity", m.Validity, Step);
+        tb.AddScalar("heldout/reconstruction", m.Reconstruction, Step);
+        tb.Flush();
+        double score = HeldOutEvaluation.Score(m, Options.SelectBy);
+        if (score > _bestScore)
+        {
+            (_bestScore, _bestStep, _evalsSinceBest) = (score, Step, 0);
+            SaveCheckpoint(Path.Combine(outDir, BestCheckpointName));
+        }
+        else _evalsSinceBest++;
+        Log.Information("held-out at step {Step}: accuracy {Acc:P2} similarity {Sim:P2} validity {Val:P2} (best {Best:F4} at step {BestStep})",
+            Step, m.Accuracy, m.Similarity, m.Validity, _bestScore, _bestStep);
+        if (Options.Patience > 0 && _evalsSinceBest >= Options.Patience)
+        {
+            Log.Information("No better held-out {Metric} in {Patience} evaluations: stopping at step {Step} (best at step {BestStep})",
+                Options.SelectBy, Options.Patience, Step, _bestStep);
+            return true;
+        }
+        return false;
+    }
+
+    /// <summary>The checkpoint with the best held-out score, beside checkpoints/ in the training folder.</summary>
+    public const string BestCheckpointName = "best.safetensors";
 
     public static string CheckpointName(long step) => $"step_{step:D9}.safetensors";
 
@@ -294,6 +367,9 @@ public sealed class OfflineTrainer : IDisposable
             ["format"] = CheckpointFormat,
             ["options"] = Options.ToJson(),
             ["step"] = Step.ToString(CultureInfo.InvariantCulture),
+            ["best_score"] = _bestScore.ToString("R", CultureInfo.InvariantCulture),
+            ["best_step"] = _bestStep.ToString(CultureInfo.InvariantCulture),
+            ["evals_since_best"] = _evalsSinceBest.ToString(CultureInfo.InvariantCulture),
         };
         SafeTensors.Save(path, tensors, meta);
         optim["step"].Dispose();
@@ -312,6 +388,12 @@ public sealed class OfflineTrainer : IDisposable
         _adam.LoadStateDict(Prefixed(file, "optim."));
         Step = file["step"].ToArray<long>()[0];
         _rng.State = unchecked((ulong)file["rng_state"].ToArray<long>()[0]);
+        if (file.Metadata.TryGetValue("best_score", out var best))
+        {
+            _bestScore = double.Parse(best, CultureInfo.InvariantCulture);
+            _bestStep = long.Parse(file.Metadata["best_step"], CultureInfo.InvariantCulture);
+            _evalsSinceBest = int.Parse(file.Metadata["evals_since_best"], CultureInfo.InvariantCulture);
+        }
     }
 
     /// <summary>True when <paramref name="path"/> is a safetensors file written by <see cref="SaveCheckpoint"/>.</summary>
@@ -332,15 +414,44 @@ public sealed class OfflineTrainer : IDisposable
         file.Tensors.Where(p => p.Key.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary(p => p.Key[prefix.Length..], p => p.Value);
 
     /// <summary>
-    /// The online network and options of a checkpoint file, or of the latest checkpoint of a training output
-    /// directory (its <c>checkpoints/</c> folder).
+    /// The policy a folder holds: a shipped <c>policy.safetensors</c>, else the held-out best of a training folder, else
+    /// its latest checkpoint (in <c>checkpoints/</c> or the folder itself); null when there is none.
+    /// </summary>
+    public static string? PolicyFileIn(string dir)
+    {
+        foreach (var name in new[] { PolicyFileName, BestCheckpointName })
+            if (File.Exists(Path.Combine(dir, name))) return Path.Combine(dir, name);
+        return LatestCheckpoint(Path.Combine(dir, "checkpoints")) ?? LatestCheckpoint(dir);
+    }
+
+    /// <summary>The file name of a policy without training state (see <see cref="SavePolicy"/>).</summary>
+    public const string PolicyFileName = "policy.safetensors";
+
+    /// <summary>
+    /// The online network alone, with the options and <paramref name="metadata"/>: what a shipped policy needs to
+    /// generate (a fifth of a training checkpoint, which also holds the target network and Adam's moments).
+    /// </summary>
+    public static void SavePolicy(string checkpoint, string path, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        using var file = SafeTensors.Load(checkpoint);
+        CheckFormat(file, checkpoint);
+        var meta = new Dictionary<string, string> { ["format"] = file.Metadata["format"], ["options"] = file.Metadata["options"], ["step"] = file.Metadata["step"] };
+        foreach (var (k, v) in metadata ?? new Dictionary<string, string>()) meta[k] = v;
+        var tensors = file.Tensors.Where(p => p.Key.StartsWith("model.", StringComparison.Ordinal)).ToDictionary(p => p.Key, p => p.Value);
+        var tmp = path + ".tmp";
+        SafeTensors.Save(tmp, tensors, meta);
+        File.Move(tmp, path, overwrite: true);
+    }
+
+    /// <summary>
+    /// The online network and options of a checkpoint file, or of the policy a folder holds (<see cref="PolicyFileIn"/>).
     /// </summary>
     public static (QNetwork Network, OfflineTrainOptions Options, string Path) LoadPolicy(string fileOrDir, Device? device = null)
     {
         string path = fileOrDir;
         if (Directory.Exists(fileOrDir))
-            path = LatestCheckpoint(Path.Combine(fileOrDir, "checkpoints")) ?? LatestCheckpoint(fileOrDir)
-                ?? throw new FileNotFoundException($"no step_*.safetensors checkpoint in {fileOrDir} or its checkpoints/ folder");
+            path = PolicyFileIn(fileOrDir)
+                ?? throw new FileNotFoundException($"no {PolicyFileName}, {BestCheckpointName} or step_*.safetensors checkpoint in {fileOrDir} or its checkpoints/ folder");
         else if (!File.Exists(path)) throw new FileNotFoundException($"checkpoint not found: {path}", path);
         using var file = SafeTensors.Load(path);
         CheckFormat(file, path);
@@ -354,6 +465,7 @@ public sealed class OfflineTrainer : IDisposable
 
     public void Dispose()
     {
+        _classTargets?.Dispose();
         _adam.Dispose();
         Online.Dispose();
         Target?.Dispose();
@@ -368,6 +480,12 @@ public sealed class ScalarLog : IDisposable
     public ScalarLog(string path, string header)
     {
         bool exists = File.Exists(path) && new FileInfo(path).Length > 0;
+        if (exists && File.ReadLines(path).First() != header)
+        {
+            // A run resumed by a newer version with other columns: keep the old rows beside, start a consistent file.
+            File.Move(path, path + ".before-" + DateTime.UtcNow.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture), overwrite: false);
+            exists = false;
+        }
         _w = new StreamWriter(path, append: true) { NewLine = "\n" };
         if (!exists) _w.WriteLine(header);
     }
