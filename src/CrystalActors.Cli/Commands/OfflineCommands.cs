@@ -84,10 +84,12 @@ public static class OfflineCommands
         var evalEvery = new Option<long>("--eval-every") { Description = "Held-out Table-1 metrics every K steps (heldout.csv, best.safetensors); 0 = never.", DefaultValueFactory = _ => 0 };
         var selectBy = new Option<string>("--select-by") { Description = "Held-out metric that picks best.safetensors: accuracy, validity or accuracy-validity (their mean).", DefaultValueFactory = _ => "accuracy" };
         var patience = new Option<int>("--patience") { Description = "Stop after this many held-out evaluations without a new best; 0 = never.", DefaultValueFactory = _ => 0 };
+        var targetGaps = new Option<double[]>("--target-gaps") { Description = "Conditioned: one network for several p̂ (eV), each transition labelled for one drawn at random, e.g. 1.12 2 3 4.", AllowMultipleArgumentsPerToken = true };
+        var initFrom = new Option<string?>("--init-from") { Description = "Start from this policy's network (file or folder; an unconditioned one starts a conditioned network with p̂'s weights at zero)." };
         var cmd = new Command("train", "Train a CQL (or BC) policy on offline MP-20 trajectories.")
         {
             Options = { data, pHat, steps, batch, bc, noCondition, cqlWeight, alpha1, alpha2, beta, b1, seed, lr, ckptEvery, shards, includeMetals, part, threads, device, output, rewards, rewardColumn,
-                schedule, warmup, minFraction, decayEvery, decayFactor, weightDecay, classSmoothing, evalEvery, selectBy, patience },
+                schedule, warmup, minFraction, decayEvery, decayFactor, weightDecay, classSmoothing, evalEvery, selectBy, patience, targetGaps, initFrom },
         };
         cmd.SetAction(parse =>
         {
@@ -121,6 +123,8 @@ public static class OfflineCommands
                     var other => throw new ArgumentException($"--select-by '{other}' is not one of accuracy, validity, accuracy-validity"),
                 },
                 Patience = parse.GetValue(patience),
+                TargetGaps = parse.GetValue(targetGaps) is { Length: > 0 } tg ? tg : null,
+                InitFrom = parse.GetValue(initFrom) is { } init ? Path.GetFullPath(init) : null,
                 Reward = new RewardOptions
                 {
                     Alpha1 = parse.GetValue(alpha1), Alpha2 = parse.GetValue(alpha2), Beta = parse.GetValue(beta), B1 = parse.GetValue(b1),

@@ -40,8 +40,9 @@ public sealed class TransitionBatchBuilder
 {
     private readonly TrajectoryDataset _data;
     private readonly bool _conditioned;
-    private readonly float _targetGap;
-    private readonly float[] _terminalReward;
+    // One target gap and one reward per crystal for each target the batch may mix (usually just one).
+    private readonly float[] _targetGaps;
+    private readonly float[][] _terminalRewards;
     private readonly Device _device;
     private readonly int _globalWidth;
 
@@ -51,13 +52,24 @@ public sealed class TransitionBatchBuilder
 
     /// <param name="terminalReward">Reward of each crystal of <paramref name="data"/> (given on the last step).</param>
     public TransitionBatchBuilder(TrajectoryDataset data, bool conditioned, double targetBandGap, float[] terminalReward, Device? device = null)
+        : this(data, conditioned, [targetBandGap], [terminalReward], device)
     {
-        if (terminalReward.Length != data.CrystalCount)
-            throw new ArgumentException($"{terminalReward.Length} rewards for {data.CrystalCount} crystals", nameof(terminalReward));
+    }
+
+    /// <summary>A builder whose transitions may each be labelled for another target (see <see cref="Build(ReadOnlySpan{int}, ReadOnlySpan{byte})"/>):
+    /// p̂ = <paramref name="targetBandGaps"/>[k] in the state and <paramref name="terminalRewards"/>[k] as the reward.</summary>
+    public TransitionBatchBuilder(TrajectoryDataset data, bool conditioned, IReadOnlyList<double> targetBandGaps, IReadOnlyList<float[]> terminalRewards,
+        Device? device = null)
+    {
+        if (targetBandGaps.Count == 0 || targetBandGaps.Count != terminalRewards.Count || targetBandGaps.Count > byte.MaxValue)
+            throw new ArgumentException($"{targetBandGaps.Count} targets with {terminalRewards.Count} reward vectors", nameof(terminalRewards));
+        foreach (var r in terminalRewards)
+            if (r.Length != data.CrystalCount)
+                throw new ArgumentException($"{r.Length} rewards for {data.CrystalCount} crystals", nameof(terminalRewards));
         _data = data;
         _conditioned = conditioned;
-        _targetGap = (float)targetBandGap;
-        _terminalReward = terminalReward;
+        _targetGaps = targetBandGaps.Select(g => (float)g).ToArray();
+        _terminalRewards = [.. terminalRewards];
         _device = device ?? Device.CPU;
         _globalWidth = StateEncoding.GlobalWidth(conditioned);
     }
@@ -81,9 +93,14 @@ public sealed class TransitionBatchBuilder
         }
     }
 
-    /// <summary>The transitions with the given indices (into <see cref="TrajectoryDataset.TransitionEpisode"/>).</summary>
-    public TransitionTensors Build(ReadOnlySpan<int> transitions)
+    /// <summary>The transitions with the given indices (into <see cref="TrajectoryDataset.TransitionEpisode"/>), for the first target.</summary>
+    public TransitionTensors Build(ReadOnlySpan<int> transitions) => Build(transitions, default);
+
+    /// <summary>The transitions with the given indices, transition i labelled for target <paramref name="targets"/>[i] (empty: the first).</summary>
+    public TransitionTensors Build(ReadOnlySpan<int> transitions, ReadOnlySpan<byte> targets)
     {
+        if (!targets.IsEmpty && targets.Length != transitions.Length)
+            throw new ArgumentException($"{targets.Length} target indices for {transitions.Length} transitions", nameof(targets));
         var d = _data;
         int b = transitions.Length, nodes = 0, edges = 0;
         foreach (int tr in transitions)
@@ -107,6 +124,7 @@ public sealed class TransitionBatchBuilder
             int tr = transitions[i];
             int ep = d.TransitionEpisode[tr], t = d.TransitionStep[tr], c = d.EpisodeCrystal[ep];
             int n = d.NumSites(c);
+            int k = targets.IsEmpty ? 0 : targets[i];
             var order = d.Order(ep);
             var act = d.Actions(c);
             for (int s = 0; s < n; s++)
@@ -116,10 +134,10 @@ public sealed class TransitionBatchBuilder
                 _nodeGraph[nOff + s] = i;
                 _invInDegree[nOff + s] = 0;
             }
-            for (int k = 0; k < t; k++)
+            for (int j = 0; j < t; j++)
             {
-                _nodeTypes[nOff + order[k]] = act[order[k]];
-                _nextNodeTypes[nOff + order[k]] = act[order[k]];
+                _nodeTypes[nOff + order[j]] = act[order[j]];
+                _nextNodeTypes[nOff + order[j]] = act[order[j]];
             }
             _nextNodeTypes[nOff + order[t]] = act[order[t]];
             focus[i] = order[t];
@@ -127,8 +145,8 @@ public sealed class TransitionBatchBuilder
             actions[i] = act[order[t]];
             bool last = t == n - 1;
             dones[i] = last ? 1 : 0;
-            rewards[i] = last ? _terminalReward[c] : 0;
-            StateEncoding.Write(d.Globals.AsSpan(TrajectoryDataset.GlobalCount * c, TrajectoryDataset.GlobalCount), _conditioned, _targetGap,
+            rewards[i] = last ? _terminalRewards[k][c] : 0;
+            StateEncoding.Write(d.Globals.AsSpan(TrajectoryDataset.GlobalCount * c, TrajectoryDataset.GlobalCount), _conditioned, _targetGaps[k],
                 globals.AsSpan(i * _globalWidth, _globalWidth));
             eOff = AppendEdges(c, i, nOff, eOff);
             invNodes[i] = 1f / n;
@@ -209,7 +227,7 @@ public sealed class TransitionBatchBuilder
     {
         var g = new float[crystals.Length * _globalWidth];
         for (int i = 0; i < crystals.Length; i++)
-            StateEncoding.Write(_data.Globals.AsSpan(TrajectoryDataset.GlobalCount * crystals[i], TrajectoryDataset.GlobalCount), _conditioned, _targetGap,
+            StateEncoding.Write(_data.Globals.AsSpan(TrajectoryDataset.GlobalCount * crystals[i], TrajectoryDataset.GlobalCount), _conditioned, _targetGaps[0],
                 g.AsSpan(i * _globalWidth, _globalWidth));
         return Tensor.From<float>(g, new long[] { crystals.Length, _globalWidth }, _device);
     }

@@ -65,6 +65,18 @@ public sealed record OfflineTrainOptions
     public HeldOutSelection SelectBy { get; init; } = HeldOutSelection.Accuracy;
     /// <summary>Stop after this many held-out evaluations without a new best (0 = never stop early).</summary>
     public int Patience { get; init; }
+    /// <summary>
+    /// Conditioned only: train one network for several targets p̂ at once — each sampled transition is labelled for a
+    /// target drawn uniformly from this list (p̂ in its state, the reward for that p̂). Null = <see cref="RewardOptions.TargetBandGap"/> alone.
+    /// </summary>
+    public double[]? TargetGaps { get; init; }
+    /// <summary>A policy file or training folder whose network starts this run (a fresh run only; a resumed run ignores it).
+    /// An unconditioned network's weights start a conditioned one with the p̂ input's weights at zero.</summary>
+    public string? InitFrom { get; init; }
+
+    /// <summary>The targets the network is trained for.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlyList<double> Targets => TargetGaps is { Length: > 0 } t ? t : [Reward.TargetBandGap];
 
     public void Validate()
     {
@@ -81,6 +93,13 @@ public sealed record OfflineTrainOptions
         if (ClassSmoothing is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(ClassSmoothing), ClassSmoothing, "class smoothing must be in [0, 1)");
         if (EvalEvery < 0) throw new ArgumentOutOfRangeException(nameof(EvalEvery), EvalEvery, "evaluation period must be >= 0");
         if (Patience < 0) throw new ArgumentOutOfRangeException(nameof(Patience), Patience, "patience must be >= 0");
+        if (TargetGaps is { Length: > 0 } targets)
+        {
+            if (!Conditioned) throw new ArgumentException("several target gaps need a conditioned network (p̂ in the state)", nameof(TargetGaps));
+            if (targets.Length > 16) throw new ArgumentOutOfRangeException(nameof(TargetGaps), targets.Length, "at most 16 target gaps");
+            foreach (var t in targets)
+                if (t is < 0 or > 20 || !double.IsFinite(t)) throw new ArgumentOutOfRangeException(nameof(TargetGaps), t, "target gaps must be in [0, 20] eV");
+        }
         Schedule.Validate();
         Reward.Validate();
     }
@@ -118,6 +137,8 @@ public sealed class OfflineTrainer : IDisposable
     private readonly SplitMix64 _rng;
     private readonly Adam _adam;
     private readonly int[] _indices;
+    private readonly byte[] _targetIndices;
+    private float[][] _targetRewards;
     private readonly Tensor? _classTargets;
     // Held-out bookkeeping, kept in checkpoints so that a resumed run keeps its best and its patience count.
     private double _bestScore = double.NegativeInfinity;
@@ -164,8 +185,14 @@ public sealed class OfflineTrainer : IDisposable
         }
         _rng = new SplitMix64(options.Seed * 0x9E3779B97F4A7C15UL + 1);
         _terminalRewards = terminalRewards ?? TransitionBatchBuilder.TerminalRewards(data, options.Reward);
-        _batches = new TransitionBatchBuilder(data, options.Conditioned, options.Reward.TargetBandGap, _terminalRewards, Device);
+        if (options.Targets.Count > 1 && terminalRewards is not null)
+            throw new ArgumentException("relabelled rewards are for one target; several target gaps need the paper's reward", nameof(terminalRewards));
+        _targetRewards = options.Targets.Count > 1
+            ? options.Targets.Select(t => TransitionBatchBuilder.TerminalRewards(data, options.Reward with { TargetBandGap = t })).ToArray()
+            : [_terminalRewards];
+        _batches = new TransitionBatchBuilder(data, options.Conditioned, options.Targets, _targetRewards, Device);
         _indices = new int[options.BatchSize];
+        _targetIndices = new byte[options.Targets.Count > 1 ? options.BatchSize : 0];
     }
 
     /// <summary>The crystals trained on (grows with <see cref="AddTrajectories"/>).</summary>
@@ -180,8 +207,10 @@ public sealed class OfflineTrainer : IDisposable
         if (terminalRewards.Length != more.CrystalCount)
             throw new ArgumentException($"{terminalRewards.Length} rewards for {more.CrystalCount} crystals", nameof(terminalRewards));
         if (more.CrystalCount == 0) return;
+        if (Options.Targets.Count > 1) throw new InvalidOperationException("added trajectories carry rewards for one target; this trainer has several");
         _data = _data.Concat(more);
         _terminalRewards = [.. _terminalRewards, .. terminalRewards];
+        _targetRewards = [_terminalRewards];
         _batches = new TransitionBatchBuilder(_data, Options.Conditioned, Options.Reward.TargetBandGap, _terminalRewards, Device);
     }
 
@@ -190,6 +219,7 @@ public sealed class OfflineTrainer : IDisposable
     {
         // ALGO LOGIC: sample, loss, update
         for (int i = 0; i < _indices.Length; i++) _indices[i] = _rng.NextInt(_data.TransitionCount);
+        for (int i = 0; i < _targetIndices.Length; i++) _targetIndices[i] = (byte)_rng.NextInt(Options.Targets.Count);
         using var scope = DisposeScope.Open();
         int shards = Math.Min(Options.Shards, _indices.Length);
         var batches = new TransitionTensors[shards];
@@ -197,7 +227,7 @@ public sealed class OfflineTrainer : IDisposable
         for (int k = 0; k < shards; k++)
         {
             var (start, count) = ShardRange(k, shards);
-            batches[k] = _batches.Build(_indices.AsSpan(start, count));
+            batches[k] = _batches.Build(_indices.AsSpan(start, count), _targetIndices.Length == 0 ? default : _targetIndices.AsSpan(start, count));
         }
         _adam.LearningRate = Options.Schedule.At(Step + 1, Options.Steps, Options.LearningRate);
         _adam.ZeroGrad();
@@ -274,6 +304,11 @@ public sealed class OfflineTrainer : IDisposable
             LoadCheckpoint(latest);
             Log.Information("Resumed from {Checkpoint} at step {Step}", latest, Step);
         }
+        else if (Options.InitFrom is { } init)
+        {
+            InitializeFrom(init);
+            Log.Information("Network initialised from {Policy}", init);
+        }
         AtomicFile.WriteAllText(Path.Combine(outDir, "options.json"), Options.ToJson());
         Log.Information("Offline training {Options} on {Transitions} transitions ({Crystals} crystals)", Options.ToJson(), _data.TransitionCount, _data.CrystalCount);
         using var log = new ScalarLog(Path.Combine(outDir, "scalars.csv"), "step,wall_s,loss,conservative,td,mean_q,steps_per_s,lr");
@@ -311,6 +346,37 @@ public sealed class OfflineTrainer : IDisposable
                 stoppedEarly = EvaluateHeldOut(outDir, heldOutLog, tb, sw.Elapsed.TotalSeconds);
             if (Step % Options.CheckpointEvery == 0 || Step == Options.Steps || stoppedEarly)
                 SaveCheckpoint(Path.Combine(ckptDir, CheckpointName(Step)));
+        }
+    }
+
+    /// <summary>
+    /// Online (and target) weights from another policy. An unconditioned source starts a conditioned network: the
+    /// first layer that reads the globals gets a zero column for p̂, so the start computes exactly the source's Q.
+    /// </summary>
+    public void InitializeFrom(string policy)
+    {
+        var (source, _, path) = LoadPolicy(policy);
+        using (source)
+        {
+            using var scope = DisposeScope.Open();
+            var mine = Online.StateDict();
+            var weights = new Dictionary<string, Tensor>();
+            foreach (var (name, value) in source.StateDict())
+            {
+                if (!mine.TryGetValue(name, out var target)) throw new InvalidDataException($"{path}: {name} has no counterpart in this network");
+                if (value.Shape.SequenceEqual(target.Shape)) { weights[name] = value; continue; }
+                bool widened = value.Shape.Length == 2 && target.Shape.Length == 2 && value.Shape[0] == target.Shape[0]
+                               && target.Shape[1] == value.Shape[1] + 1;
+                if (!widened)
+                    throw new InvalidDataException($"{path}: {name} is [{string.Join(", ", value.Shape)}], this network's is [{string.Join(", ", target.Shape)}]");
+                var w = value.ToArray<float>();
+                long rows = value.Shape[0], cols = value.Shape[1];
+                var padded = new float[rows * (cols + 1)];
+                for (long r = 0; r < rows; r++) Array.Copy(w, r * cols, padded, r * (cols + 1), cols);
+                weights[name] = Tensor.From(padded, rows, cols + 1);
+            }
+            Online.LoadStateDict(weights, strict: true);
+            Target?.CopyFrom(Online);
         }
     }
 

@@ -105,3 +105,57 @@ public class TrainingScheduleTests
         }
     }
 }
+
+public class MultiTargetTrainingTests
+{
+    [Fact]
+    public void Builder_LabelsEachTransitionForItsOwnTarget()
+    {
+        using var scope = DisposeScope.Open();
+        var ds = TrajectoryDataset.Synthetic(6, seed: 3);
+        var rewards = new[] { Enumerable.Repeat(1f, 6).ToArray(), Enumerable.Repeat(7f, 6).ToArray() };
+        var builder = new TransitionBatchBuilder(ds, conditioned: true, [1.5, 4.0], rewards);
+        // The last transition of the first episode is terminal: its reward is the chosen target's.
+        int last = Enumerable.Range(0, ds.TransitionCount).First(t => ds.TransitionEpisode[t] == 0 && ds.TransitionStep[t] == ds.NumSites(ds.EpisodeCrystal[0]) - 1);
+        var batch = builder.Build([last, last], [0, 1]);
+        Assert.Equal(new[] { 1f, 7f }, batch.Rewards.ToArray<float>());
+        var globals = batch.State.Globals.ToArray<float>();
+        int width = StateEncoding.GlobalWidth(true);
+        Assert.Equal((1.5f, 4.0f), (globals[width - 1], globals[2 * width - 1]));
+    }
+
+    [Fact]
+    public void InitializeFrom_AnUnconditionedPolicy_StartsAConditionedNetworkWithTheSameQValues()
+    {
+        var ds = TrajectoryDataset.Synthetic(8, seed: 5);
+        var dir = Path.Combine(Path.GetTempPath(), $"init-{Guid.NewGuid():N}");
+        try
+        {
+            var bc = new OfflineTrainOptions { Algorithm = OfflineAlgorithm.BehaviourCloning, Conditioned = false, BatchSize = 16, Steps = 5, Seed = 1 };
+            using (var t = new OfflineTrainer(ds, bc)) t.Run(dir);
+            var cql = new OfflineTrainOptions { Conditioned = true, TargetGaps = [1.12, 3], BatchSize = 16, Steps = 5, Seed = 2 };
+            using var conditioned = new OfflineTrainer(ds, cql);
+            conditioned.InitializeFrom(dir);
+            var (source, _, _) = OfflineTrainer.LoadPolicy(dir);
+            using (source)
+            {
+                using var scope = DisposeScope.Open();
+                using var noGrad = NoGradScope.Enter();
+                var idx = Enumerable.Range(0, 12).ToArray();
+                var qSource = source.Forward(new TransitionBatchBuilder(ds, false, 1.12, new float[ds.CrystalCount]).Build(idx).State).ToArray<float>();
+                foreach (double pHat in new[] { 1.12, 3.0 })
+                {
+                    var q = conditioned.Online.Forward(new TransitionBatchBuilder(ds, true, pHat, new float[ds.CrystalCount]).Build(idx).State).ToArray<float>();
+                    for (int i = 0; i < q.Length; i++) Assert.Equal(qSource[i], q[i], 4);
+                }
+            }
+            // And it trains from there for both targets.
+            double first = conditioned.TrainStep().Total;
+            Assert.True(double.IsFinite(first));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}
