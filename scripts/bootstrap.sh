@@ -33,8 +33,9 @@ fi
 # libtorch-dev: the neural-network runtime; libopenblas0-pthread: switches libblas.so.3 to
 # OpenBLAS (about 20x faster matmuls than the reference BLAS libtorch-dev pulls in);
 # quantum-espresso + openmpi-bin: pw.x (the cluster runtime is Akka.NET, a NuGet package: no broker);
-# libsymspg-dev: spglib for space groups; postgresql: the multi-node journal (scripts/postgres.sh runs a private server).
-PACKAGES=(libtorch-dev libopenblas0-pthread cmake g++ make quantum-espresso openmpi-bin libsymspg-dev postgresql)
+# libsymspg-dev: spglib for space groups; postgresql: the multi-node journal (scripts/postgres.sh runs a private server);
+# chromium: the headless browser the run report's test opens report.html in (PuppeteerSharp drives /usr/bin/chromium).
+PACKAGES=(libtorch-dev libopenblas0-pthread cmake g++ make quantum-espresso openmpi-bin libsymspg-dev postgresql chromium)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -19,6 +19,7 @@ root.Subcommands.Add(CampaignCommands.Create());
 root.Subcommands.Add(ClusterCommands.Create());
 root.Subcommands.Add(MetalClusterCommands.Create());
 root.Subcommands.Add(BenchCommands.Create());
+root.Subcommands.Add(ReportCommands.Create());
 
 var parse = root.Parse(args);
 CliLogging.Configure(parse);

@@ -98,6 +98,10 @@ public class CampaignLoopTests
         var scalars = File.ReadAllLines(Path.Combine(CampaignRunner.RunDirectory(o), "scalars.csv"));
         Assert.Contains(scalars, l => l.Contains(",learner/losses/td,"));
         Assert.Contains(scalars, l => l.Contains(",learner/charts/mean_q,"));
+        // The run report is written beside report.json when the campaign ends, and draws the learner's loss.
+        var html = File.ReadAllText(Path.Combine(CampaignRunner.RunDirectory(o), "report.html"));
+        Assert.Contains("id=\"episode-reward\"", html);
+        Assert.Contains("id=\"learner-losses-td\"", html);
     }
 
     [Fact]

@@ -5,6 +5,7 @@ using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
 using Akka.Persistence;
 using CrystalActors.Campaign.Reporting;
+using CrystalActors.Reporting;
 using CrystalActors.Runtime.Messages;
 
 namespace CrystalActors.Campaign.Roles;
@@ -194,7 +195,23 @@ public sealed class CampaignCoordinatorActor : ReceivePersistentActor, IWithTime
         if (s.Models.TryGetValue("policy", out var policy) && File.Exists(policy.Path))
             CopyAtomically(policy.Path, Path.Combine(_run, "policy.safetensors")); // Exp. 4 starts from it
         _scalars?.Flush();
+        WriteHtmlReport();
         _log.Info("Campaign {0} finished: {1}. Report: {2}", _o.Name, reason, Path.Combine(_run, "report.json"));
+    }
+
+    /// <summary>report.html beside report.json. It only presents what is already written, so a failure (a plotting
+    /// library whose native part will not load on this node, say) is logged and the campaign still ends normally.</summary>
+    private void WriteHtmlReport()
+    {
+        try
+        {
+            var report = RunReports.Write(_run);
+            foreach (var problem in report.Problems) _log.Warning("Campaign report: {0}", problem);
+        }
+        catch (Exception e)
+        {
+            _log.Warning("Campaign report: {0} not written ({1}); `crystal-actors report --run {2}` retries it", RunReports.FileName, e.Message, _run);
+        }
     }
 
     private void LogProgress()

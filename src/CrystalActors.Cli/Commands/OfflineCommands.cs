@@ -185,6 +185,7 @@ public static class OfflineCommands
                     });
                 });
             Log.Information("Done: {Step} steps, checkpoints in {Dir}", trainer.Step, Path.Combine(outDir, "checkpoints"));
+            ReportCommands.TryWrite(outDir);
             return 0;
         });
         return cmd;
