@@ -44,6 +44,15 @@ public sealed class RewardFineTuningTests : IDisposable
         double Mae(double[] p) => p.Select((g, i) => Math.Abs(g - samples[i].GapEv)).Average();
         Assert.True(Mae(tuned.Predict(structures).GapsEv) < Mae(parent.Predict(structures).GapsEv));
         Assert.Equal(8, tuner.ReplayCount);
+
+        // The fit before and after, on all new samples: the parent's and the new version's predictions, and the training
+        // loss over them. The first step's batch is all 8 samples, so its loss (before its update) is the parent's.
+        Assert.Equal(parent.Predict(structures).GapsEv, result.PredictedBeforeEv);
+        Assert.Equal(tuned.Predict(structures).GapsEv, result.PredictedAfterEv);
+        Assert.Equal(result.Losses[0], result.LossBefore, 5);
+        double after = inMemory.Select((g, i) => Math.Pow((g - samples[i].GapEv) / tuned.NormalizerStd, 2)).Average();
+        Assert.Equal(after, result.LossAfter, 12);
+        Assert.True(result.LossAfter < result.LossBefore);
     }
 
     [Fact]

@@ -1,22 +1,25 @@
 namespace CrystalActors.Campaign.Reporting;
 
 /// <summary>
-/// The campaign's scalars, by tag (charts/episode_reward, dft/gap_ev, greedy/mean_reward, ...): long-form CSV
-/// (wall_time, step, tag, value) for pandas, and TensorBoard event files under tensorboard/ for `tensorboard --logdir`.
-/// Both append across restarts.
+/// The campaign's scalars, by tag (charts/episode_reward, dft/gap_ev, greedy/mean_reward, ...; which step each sits at:
+/// <see cref="CampaignCurves"/>): long-form CSV (wall_time, step, tag, value) for pandas, and TensorBoard event files
+/// under tensorboard/ for `tensorboard --logdir`. Both append across restarts.
 /// </summary>
 public sealed class CampaignScalars : IDisposable
 {
     private readonly StreamWriter _writer;
     private readonly CrystalActors.Learning.Offline.TensorBoardWriter _tensorboard;
 
+    /// <summary>Whether this run's scalars.csv was created now (a new run, not a resumed one).</summary>
+    public bool IsNew { get; }
+
     public CampaignScalars(string runDirectory)
     {
         Directory.CreateDirectory(runDirectory);
         var path = Path.Combine(runDirectory, "scalars.csv");
-        bool exists = File.Exists(path);
+        IsNew = !File.Exists(path);
         _writer = new StreamWriter(path, append: true) { AutoFlush = true };
-        if (!exists) _writer.WriteLine("wall_time,step,tag,value");
+        if (IsNew) _writer.WriteLine("wall_time,step,tag,value");
         _tensorboard = new CrystalActors.Learning.Offline.TensorBoardWriter(Path.Combine(runDirectory, "tensorboard"));
     }
 
@@ -25,6 +28,16 @@ public sealed class CampaignScalars : IDisposable
         _writer.WriteLine(FormattableString.Invariant($"{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0:F3},{step},{tag},{value:G8}"));
         if (double.IsFinite(value)) _tensorboard.AddScalar(tag, value, step);
     }
+
+    public void Write(ScalarPoint point) => Write(point.Step, point.Tag, point.Value);
+
+    public void Write(IEnumerable<ScalarPoint> points)
+    {
+        foreach (var p in points) Write(p);
+    }
+
+    /// <summary>A Markdown text for TensorBoard's Text tab (not a scalar: scalars.csv does not carry it).</summary>
+    public void WriteText(string tag, string markdown) => _tensorboard.AddText(tag, markdown, 0);
 
     /// <summary>Flushes the TensorBoard file (called every progress tick: a killed node loses at most that much).</summary>
     public void Flush() => _tensorboard.Flush();

@@ -32,6 +32,8 @@ public sealed class CampaignCoordinatorActor : ReceivePersistentActor, IWithTime
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private CoordinatorState _state = CoordinatorState.Initial;
     private CampaignScalars? _scalars;
+    /// <summary>Environment steps journaled when this incarnation started: steps per second count from there.</summary>
+    private long _stepsAtStart;
     private OptimumResult? _optimum;
     /// <summary>Policy versions' files, so the best greedy-evaluated one can be kept (the content store holds them all).</summary>
     private readonly SortedDictionary<long, string> _policyFiles = new();
@@ -56,6 +58,8 @@ public sealed class CampaignCoordinatorActor : ReceivePersistentActor, IWithTime
         Recover<RecoveryCompleted>(_ =>
         {
             _scalars = new CampaignScalars(_run);
+            if (_scalars.IsNew) _scalars.WriteText("hyperparameters", CampaignCurves.HyperparameterTable(_o.ToJson()));
+            _stepsAtStart = _state.Campaign.EnvironmentSteps;
             _optimum = OptimumFile.TryRead(_run);
             var s = _state.Campaign;
             if (s.Episodes > 0)
@@ -66,13 +70,7 @@ public sealed class CampaignCoordinatorActor : ReceivePersistentActor, IWithTime
             Timers.StartPeriodicTimer("progress", ProgressTick.Instance, TimeSpan.FromSeconds(10));
         });
 
-        Command<EpisodesPlayed>(b =>
-        {
-            Decide(new EpisodesArrived(b));
-            // A multi-objective reward's parts, batch means, beside charts/episode_reward (TensorBoard and scalars.csv).
-            foreach (var (name, values) in b.RewardComponents ?? new Dictionary<string, double[]>())
-                if (values.Length > 0) _scalars?.Write(_state.Campaign.Episodes, $"reward/{name}", values.Average());
-        });
+        Command<EpisodesPlayed>(b => Decide(new EpisodesArrived(b)));
         Command<JobsStatus>(s => Decide(new FarmReported(s)));
         Command<PolicyPublished>(p =>
         {
@@ -82,13 +80,9 @@ public sealed class CampaignCoordinatorActor : ReceivePersistentActor, IWithTime
         Command<RewardModelPublished>(r => Decide(new ModelArrived(new ModelVersionRegistered("reward-model", r.Version, r.Path, r.Sha256))));
         Command<CheckpointWritten>(c => Decide(new ModelArrived(new ModelVersionRegistered(c.Model, c.Version, c.Path, c.Sha256))));
         Command<GreedyReport>(g => Decide(new GreedyArrived(g)));
-        Command<LearnerStats>(l =>
-        {
-            // The learner's figures (DQN at each publication, GRPO per update), under learner/ at the episode count they
-            // arrive at (TensorBoard and scalars.csv).
-            foreach (var (tag, value) in l.Scalars)
-                if (double.IsFinite(value)) _scalars?.Write(_state.Campaign.Episodes, $"learner/{tag}", value);
-        });
+        // The learner's figures (DQN at each publication, GRPO per update) and each fine-tuning round's.
+        Command<LearnerStats>(l => _scalars?.Write(CampaignCurves.Learner(l)));
+        Command<RewardModelTuned>(t => _scalars?.Write(CampaignCurves.FineTune(_state.Campaign, t)));
         Command<CatchUp>(_ =>
         {
             var models = _state.Campaign.Models;
@@ -119,20 +113,26 @@ public sealed class CampaignCoordinatorActor : ReceivePersistentActor, IWithTime
     {
         var d = CampaignCoordinator.Handle(_state, input, _o);
         var sender = Sender;
-        if (d.Events.Count == 0) { Adopt(d, sender); return; }
+        if (d.Events.Count == 0) { Adopt(d, sender, input); return; }
         int left = d.Events.Count;
         PersistAll(d.Events, _ =>
         {
             if (--left > 0) return;
-            Adopt(d, sender);
+            Adopt(d, sender, input);
             if (LastSequenceNr / 1000 > (LastSequenceNr - d.Events.Count) / 1000) SaveSnapshot(new CampaignSnapshot(_state.Campaign));
         });
     }
 
-    private void Adopt(CoordinatorDecision d, IActorRef sender)
+    private void Adopt(CoordinatorDecision d, IActorRef sender, CoordinatorInput input)
     {
         _state = d.State;
         foreach (var e in d.Events) Record(e);
+        if (input is EpisodesArrived { Batch: var batch } && d.Events.Any(e => e is EpisodeCompleted))
+        {
+            double seconds = _clock.Elapsed.TotalSeconds;
+            long steps = _state.Campaign.EnvironmentSteps - _stepsAtStart;
+            _scalars!.Write(CampaignCurves.Batch(_state.Campaign, _state.Epsilon, batch, steps > 0 && seconds > 0 ? steps / seconds : null));
+        }
         foreach (var fx in d.Effects) Carry(fx, sender);
     }
 
@@ -159,16 +159,16 @@ public sealed class CampaignCoordinatorActor : ReceivePersistentActor, IWithTime
         switch (e)
         {
             case EpisodeCompleted ep:
-                _scalars!.Write(ep.Episode, "charts/episode_reward", ep.Reward);
+                _scalars!.Write(CampaignCurves.Episode(ep));
                 break;
             case DftFinished f:
-                _scalars!.Write(_state.Campaign.Episodes, "dft/gap_ev", f.GapEv ?? double.NaN);
+                if (_state.Campaign.Designs.LastOrDefault(x => x.Result.JobId == f.JobId) is { } design)
+                    _scalars!.Write(CampaignCurves.Dft(design.Request, f));
                 _log.Info("Campaign: DFT {0}: {1}{2}", f.JobId, f.Success ? FormattableString.Invariant($"gap {f.GapEv:F3} eV") : $"failed ({f.FailureClass})",
                     f.RelaxedStructureJson is null ? "" : " (relaxed structure kept)");
                 break;
             case GreedyEvaluated g:
-                _scalars!.Write(_state.Campaign.Episodes, "greedy/mean_reward", g.MeanReward);
-                _scalars.Write(_state.Campaign.Episodes, "greedy/best_reward", g.BestReward);
+                _scalars!.Write(CampaignCurves.Greedy(g));
                 var optimum = _optimum is { } o ? FormattableString.Invariant($" ({100 * g.MeanReward / o.Reward:F1}% of the optimum {o.Reward:F4}, {o.Formula})") : "";
                 _log.Info(FormattableString.Invariant(
                     $"Campaign {_o.Name}: greedy policy v{g.PolicyVersion} after {g.EnvironmentSteps} steps: mean reward {g.MeanReward:F4}, best {g.BestReward:F4} ({g.BestFormula}){optimum}"));
@@ -219,10 +219,7 @@ public sealed class CampaignCoordinatorActor : ReceivePersistentActor, IWithTime
         var s = _state.Campaign;
         _log.Info(FormattableString.Invariant(
             $"Campaign {_o.Name}: episode {s.Episodes}/{_o.Episodes}, epsilon {_state.Epsilon:F3}, mean reward (last 100) {s.MeanRecentReward:F3}, DFT in flight {s.DftInFlight}, done {s.DftSucceeded}, failed {s.DftFailed}, policy lag {s.MeanPolicyLag:F2}, models {string.Join(" ", s.Models.Select(m => $"{m.Key}=v{m.Value.Version}"))}"));
-        _scalars!.Write(s.Episodes, "charts/mean_reward_last100", s.MeanRecentReward);
-        _scalars.Write(s.Episodes, "charts/epsilon", _state.Epsilon);
-        _scalars.Write(s.Episodes, "charts/policy_lag_mean", s.MeanPolicyLag);
-        _scalars.Flush();
+        _scalars!.Flush();
     }
 
     private static void CopyAtomically(string from, string to)

@@ -61,10 +61,11 @@ public sealed record ScoreCrystals(IReadOnlyList<Structure> Structures) : IWireM
 [MessageContract("campaign.scores")]
 public sealed record CrystalScores(double[] Totals, IReadOnlyDictionary<string, double[]> Components, double?[] GapsEv, long Version) : IWireMessage;
 
-/// <summary>Learner → coordinator: figures for the scalars (DQN: TD loss, mean Q, gradient steps, replay size, policy lag at each
-/// publication; GRPO: reward, advantages, KL, entropy, clip fraction, loss per update).</summary>
+/// <summary>Learner → coordinator: figures for the scalars (DQN: TD loss, mean Q, gradient steps, updates per second, replay size,
+/// policy lag at each publication; GRPO: reward, advantages, KL, entropy, clip fraction, loss per update).</summary>
+/// <param name="Episodes">Episodes the learner had trained on: the step the figures are plotted at.</param>
 [MessageContract("campaign.learner-stats")]
-public sealed record LearnerStats(long Version, IReadOnlyDictionary<string, double> Scalars) : IWireMessage;
+public sealed record LearnerStats(long Version, IReadOnlyDictionary<string, double> Scalars, long Episodes) : IWireMessage;
 
 /// <summary>Coordinator → one generator: play the greedy policy now and report.</summary>
 [MessageContract("campaign.evaluate-greedy")]
@@ -94,6 +95,15 @@ public sealed record DftSample(string JobId, string StructureJson, double GapEv)
 /// <summary>Fine-tuner → everyone (topic "reward-model"): a new reward-model version in the content store.</summary>
 [MessageContract("campaign.reward-model")]
 public sealed record RewardModelPublished(long Version, string Path, string Sha256) : IWireMessage;
+
+/// <summary>
+/// Fine-tuner → coordinator, after <see cref="RewardModelPublished"/>: how the round that made <paramref name="Version"/>
+/// from DFT job <paramref name="JobId"/> went. Losses are the MSE of the normalised gap on the new sample before the first
+/// and after the last step; predicted gaps (eV, clipped at 0) are the parent's and the new version's.
+/// </summary>
+[MessageContract("campaign.reward-model-tuned")]
+public sealed record RewardModelTuned(string JobId, long Version, double DftGapEv, double PredictedGapBeforeEv, double PredictedGapAfterEv,
+    double LossBefore, double LossAfter) : IWireMessage;
 
 /// <summary>Offline learner → coordinator: a checkpoint to register.</summary>
 [MessageContract("campaign.checkpoint")]

@@ -63,7 +63,7 @@ public sealed class FineTunerActor : ReceiveActor, IWithUnboundedStash
             {
                 var result = _tuner!.FineTune(current, [new RewardSample(structure, sample.GapEv, sample.JobId)], scratch);
                 var stored = await ModelFiles.StoreAsync(_store, scratch).ConfigureAwait(false);
-                return new Tuned(sample, result.Model, stored, result.Losses.FirstOrDefault(), result.Losses.LastOrDefault());
+                return new Tuned(sample, stored, result);
             }).PipeTo(Self, failure: e => new Status.Failure(e));
             Become(Tuning);
         });
@@ -76,11 +76,14 @@ public sealed class FineTunerActor : ReceiveActor, IWithUnboundedStash
         Receive<Tuned>(t =>
         {
             _current!.Dispose();
-            _current = t.Model;
-            _log.Info("Fine-tuner: reward model v{0} from job {1} (gap {2:F3} eV), loss {3:F4} -> {4:F4}", _current.Version, t.Sample.JobId, t.Sample.GapEv, t.FirstLoss, t.LastLoss);
+            _current = t.Result.Model;
+            var r = t.Result;
+            _log.Info(FormattableString.Invariant(
+                $"Fine-tuner: reward model v{_current.Version} from job {t.Sample.JobId} (gap {t.Sample.GapEv:F3} eV, predicted {r.PredictedBeforeEv[0]:F3} -> {r.PredictedAfterEv[0]:F3} eV), loss {r.LossBefore:F4} -> {r.LossAfter:F4}"));
             var notice = new RewardModelPublished(_current.Version, t.Stored.Path, t.Stored.Sha256);
             _mediator.Tell(new Publish(CampaignCoordinatorActor.RewardModelTopic, notice));
             _coordinator.Tell(notice);
+            _coordinator.Tell(new RewardModelTuned(t.Sample.JobId, _current.Version, t.Sample.GapEv, r.PredictedBeforeEv[0], r.PredictedAfterEv[0], r.LossBefore, r.LossAfter));
             Become(Ready);
             Stash.UnstashAll();
         });
@@ -102,5 +105,5 @@ public sealed class FineTunerActor : ReceiveActor, IWithUnboundedStash
         _current = BandGapModel.Load(adopted.Path, _device);
     }
 
-    private sealed record Tuned(DftSample Sample, BandGapModel Model, ContentRef Stored, double FirstLoss, double LastLoss) : INoSerializationVerificationNeeded;
+    private sealed record Tuned(DftSample Sample, ContentRef Stored, FineTuneResult Result) : INoSerializationVerificationNeeded;
 }

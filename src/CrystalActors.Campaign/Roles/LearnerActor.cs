@@ -11,9 +11,10 @@ using CrystalActors.Torch;
 
 namespace CrystalActors.Campaign.Roles;
 
-/// <summary>The learner's journal: each published policy (weights in the content store) and the clocks at that moment.</summary>
+/// <summary>The learner's journal: each published policy (weights in the content store) and the clocks at that moment
+/// (<paramref name="Episodes"/>: episodes trained on, the x-axis of its curves; 0 in journals written before it was added).</summary>
 [MessageContract("learner.event.policy-saved")]
-public sealed record PolicySaved(long Version, string Path, string Sha256, long GradientSteps, long EnvironmentSteps) : IWireMessage;
+public sealed record PolicySaved(long Version, string Path, string Sha256, long GradientSteps, long EnvironmentSteps, long Episodes = 0) : IWireMessage;
 
 /// <summary>
 /// The online learner, a persistent cluster singleton, running the config's algorithm. DQN (the default): fills the replay buffer from the generators' batches,
@@ -41,6 +42,7 @@ public sealed class LearnerActor : ReceivePersistentActor, IWithUnboundedStash
     private long _version;
     private long _sincePublish;
     private long _environmentSteps;
+    private long _episodes;
     private readonly Dictionary<string, long> _lastBatch = new(StringComparer.Ordinal);
     private readonly Dictionary<long, EpisodeRecord> _awaitingDft = new();
     private double _lagSum;
@@ -83,6 +85,7 @@ public sealed class LearnerActor : ReceivePersistentActor, IWithUnboundedStash
             _dqn.LoadPolicy(p.Path);
             _version = p.Version;
             _environmentSteps = p.EnvironmentSteps;
+            _episodes = p.Episodes;
             _rng = new Random((int)O.Seed + (int)(p.GradientSteps % int.MaxValue)); // a resumed learner must not replay the same samples
             _log.Info("Learner: resumed from policy v{0} ({1} environment steps)", p.Version, p.EnvironmentSteps);
         }
@@ -113,6 +116,7 @@ public sealed class LearnerActor : ReceivePersistentActor, IWithUnboundedStash
             if (_reference is { } r && File.Exists(r.Path)) _grpo.LoadReference(r.Path);
             _version = p.Version;
             _environmentSteps = p.EnvironmentSteps;
+            _episodes = p.Episodes;
             _log.Info("Learner (GRPO): resumed from policy v{0} ({1} environment steps)", p.Version, p.EnvironmentSteps);
             Announce(p);
             return;
@@ -149,6 +153,7 @@ public sealed class LearnerActor : ReceivePersistentActor, IWithUnboundedStash
             _lagCount++;
             _environmentSteps += e.Steps.Count;
         }
+        long episodes = _episodes += b.Episodes.Count;
         Task.Run(async () =>
         {
             var stats = grpo.Update(trajectories, b.Rewards, b.RewardComponents);
@@ -157,8 +162,8 @@ public sealed class LearnerActor : ReceivePersistentActor, IWithUnboundedStash
             var stored = await ModelFiles.StoreAsync(_c.Store, scratch).ConfigureAwait(false);
             _log.Debug(FormattableString.Invariant(
                 $"Learner (GRPO): update {stats.Update}: reward {stats.RewardMean:F4} ± {stats.RewardStd:F4}, KL {stats.Kl:F5}, entropy {stats.Entropy:F3}, clip {stats.ClipFraction:F3}, loss {stats.Loss:F4}"));
-            _coordinator.Tell(new LearnerStats(version, stats.Scalars().ToDictionary(kv => kv.Key, kv => kv.Value)));
-            return new Trained(b, generator, stats.Loss, stats.Kl, grpo.GradientSteps, version, stored);
+            _coordinator.Tell(new LearnerStats(version, stats.Scalars().ToDictionary(kv => kv.Key, kv => kv.Value), episodes));
+            return new Trained(b, generator, stats.Loss, stats.Kl, grpo.GradientSteps, version, stored, 0);
         }).PipeTo(Self, failure: e => new Status.Failure(e));
         BecomeStacked(Training);
     }
@@ -180,6 +185,7 @@ public sealed class LearnerActor : ReceivePersistentActor, IWithUnboundedStash
             _environmentSteps += e.Steps.Count;
             foreach (var t in e.Transitions(b.Rewards[i], O.Dqn.NStep, O.Dqn.Gamma)) _replay!.Add(t);
         }
+        _episodes += b.Episodes.Count;
         int updates = b.Episodes.Count * O.Dqn.UpdatesPerEpisode;
         if (_replay!.Count < O.Dqn.LearningStarts || updates == 0)
         {
@@ -195,8 +201,16 @@ public sealed class LearnerActor : ReceivePersistentActor, IWithUnboundedStash
         long version = publish ? _version + 1 : _version;
         Task.Run(async () =>
         {
+            // Means over the batch's updates: one update's TD loss is too noisy to plot.
             double loss = 0, q = 0;
-            foreach (var batch in batches) (loss, q) = dqn.Update(batch);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            foreach (var batch in batches)
+            {
+                var (l, mq) = dqn.Update(batch);
+                loss += l / batches.Count;
+                q += mq / batches.Count;
+            }
+            double updatesPerSecond = batches.Count / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
             ContentRef? stored = null;
             if (publish)
             {
@@ -204,7 +218,7 @@ public sealed class LearnerActor : ReceivePersistentActor, IWithUnboundedStash
                 dqn.SavePolicy(scratch, version);
                 stored = await ModelFiles.StoreAsync(_c.Store, scratch).ConfigureAwait(false);
             }
-            return new Trained(b, generator, loss, q, dqn.Steps, version, stored);
+            return new Trained(b, generator, loss, q, dqn.Steps, version, stored, updatesPerSecond);
         }).PipeTo(Self, failure: e => new Status.Failure(e));
         BecomeStacked(Training);
     }
@@ -220,11 +234,11 @@ public sealed class LearnerActor : ReceivePersistentActor, IWithUnboundedStash
                 _coordinator.Tell(new LearnerStats(t.Version, new Dictionary<string, double>
                 {
                     ["losses/td"] = t.Loss, ["charts/mean_q"] = t.MeanQ, ["charts/gradient_steps"] = t.GradientSteps,
-                    ["charts/replay_size"] = _replay!.Count, ["charts/policy_lag_mean"] = MeanLag,
-                }));
+                    ["charts/updates_per_second"] = t.UpdatesPerSecond, ["charts/replay_size"] = _replay!.Count, ["charts/policy_lag_mean"] = MeanLag,
+                }, _episodes));
             if (t.Stored is { } stored)
             {
-                var saved = new PolicySaved(t.Version, stored.Path, stored.Sha256, t.GradientSteps, _environmentSteps);
+                var saved = new PolicySaved(t.Version, stored.Path, stored.Sha256, t.GradientSteps, _environmentSteps, _episodes);
                 Persist(saved, p =>
                 {
                     _latest = p;
@@ -253,6 +267,7 @@ public sealed class LearnerActor : ReceivePersistentActor, IWithUnboundedStash
         base.PostStop();
     }
 
-    private sealed record Trained(EpisodesPlayed Batch, IActorRef Generator, double Loss, double MeanQ, long GradientSteps, long Version, ContentRef? Stored)
-        : INoSerializationVerificationNeeded;
+    /// <param name="UpdatesPerSecond">DQN: gradient steps per second of this batch's updates (0 for GRPO, which reports its own figures).</param>
+    private sealed record Trained(EpisodesPlayed Batch, IActorRef Generator, double Loss, double MeanQ, long GradientSteps, long Version, ContentRef? Stored,
+        double UpdatesPerSecond) : INoSerializationVerificationNeeded;
 }

@@ -38,9 +38,45 @@ public sealed class TensorBoardWriter : IDisposable
         Span<byte> f = stackalloc byte[4];
         BinaryPrimitives.WriteSingleLittleEndian(f, (float)value);
         val.AddRange(f.ToArray());
+        WriteValue(val, step);
+    }
+
+    /// <summary>
+    /// Appends a text summary (TensorBoard's Text tab renders it as Markdown), as tf.summary.text writes it: the value's
+    /// metadata names the "text" plugin (metadata = 9: plugin_data = 1: plugin_name = 1) and its tensor (= 8) is a
+    /// scalar DT_STRING (dtype = 1: 7, an empty tensor_shape = 2, string_val = 8).
+    /// </summary>
+    public void AddText(string tag, string markdown, long step)
+    {
+        var plugin = new List<byte>();
+        Field(plugin, 1, 2);
+        LengthDelimited(plugin, Encoding.UTF8.GetBytes("text"));
+        var metadata = new List<byte>();
+        Field(metadata, 1, 2);
+        LengthDelimited(metadata, plugin.ToArray());
+        var tensor = new List<byte>();
+        Field(tensor, 1, 0);
+        Varint(tensor, 7);
+        Field(tensor, 2, 2);
+        Varint(tensor, 0);
+        Field(tensor, 8, 2);
+        LengthDelimited(tensor, Encoding.UTF8.GetBytes(markdown));
+        var val = new List<byte>();
+        Field(val, 1, 2);
+        LengthDelimited(val, Encoding.UTF8.GetBytes(tag));
+        Field(val, 9, 2);
+        LengthDelimited(val, metadata.ToArray());
+        Field(val, 8, 2);
+        LengthDelimited(val, tensor.ToArray());
+        WriteValue(val, step);
+    }
+
+    /// <summary>Wraps one Summary.Value in a Summary and an Event at <paramref name="step"/> and appends it.</summary>
+    private void WriteValue(List<byte> value, long step)
+    {
         var summary = new List<byte>();
         Field(summary, 1, 2);
-        LengthDelimited(summary, val.ToArray());
+        LengthDelimited(summary, value.ToArray());
         var ev = new List<byte>();
         WallTime(ev);
         Field(ev, 2, 0);

@@ -35,9 +35,12 @@ public sealed record FineTuneOptions
     }
 }
 
-/// <summary>What a round produced: the new model version (caller-owned), where it was written, and the per-step losses
-/// (MSE of the normalised gap on each step's batch, before that step's update).</summary>
-public sealed record FineTuneResult(BandGapModel Model, string? Path, IReadOnlyList<double> Losses, int NewSamples, int ReplayedSamples);
+/// <summary>What a round produced: the new model version (caller-owned), where it was written, the per-step losses
+/// (MSE of the normalised gap on each step's batch, before that step's update), and how the parent and the new version
+/// fit the new samples: their predicted gaps (eV, clipped at 0) and the MSE of the normalised gap over all new samples
+/// (<paramref name="LossBefore"/>: the parent's, <paramref name="LossAfter"/>: after the last step).</summary>
+public sealed record FineTuneResult(BandGapModel Model, string? Path, IReadOnlyList<double> Losses, int NewSamples, int ReplayedSamples,
+    IReadOnlyList<double> PredictedBeforeEv, IReadOnlyList<double> PredictedAfterEv, double LossBefore, double LossAfter);
 
 /// <summary>
 /// Online fine-tuning of the band-gap reward model on new (structure, DFT gap) samples: k Adam steps on batches of the
@@ -122,9 +125,11 @@ public sealed class RewardModelFineTuner
             ["finetune_new_samples"] = graphs.Count.ToString(CultureInfo.InvariantCulture),
             ["finetune_replay_pool"] = _replayGraphs.Count.ToString(CultureInfo.InvariantCulture),
         };
+        var before = parent.Predict(graphs);
         var model = parent.Clone(parent.Version + 1, metadata);
         var losses = new List<double>(o.Steps);
         int replayed = 0;
+        BandGapPrediction after;
         try
         {
             model.Network.Train();
@@ -153,6 +158,7 @@ public sealed class RewardModelFineTuner
                         step + 1, o.Steps, o.Steps / 10, losses.TakeLast(o.Steps / 10).Average());
             }
             model.Network.Eval();
+            after = model.Predict(graphs);
             if (outputPath is not null) model.SaveNew(outputPath);
         }
         catch
@@ -165,11 +171,16 @@ public sealed class RewardModelFineTuner
             _replayGraphs.AddRange(graphs);
             _replayTargets.AddRange(targets);
         }
-        Log.Information("Fine-tuned band-gap model v{Parent} -> v{Version}: {Steps} steps on {New} new + {Replayed} replayed samples, loss {First:F4} -> {Last:F4}{Where}",
-            parent.Version, model.Version, o.Steps, graphs.Count, replayed, losses[0], losses[^1],
+        double lossBefore = NormalisedMse(before.RawEv, targets, model.NormalizerStd), lossAfter = NormalisedMse(after.RawEv, targets, model.NormalizerStd);
+        Log.Information("Fine-tuned band-gap model v{Parent} -> v{Version}: {Steps} steps on {New} new + {Replayed} replayed samples, loss on the new samples {Before:F4} -> {After:F4}{Where}",
+            parent.Version, model.Version, o.Steps, graphs.Count, replayed, lossBefore, lossAfter,
             outputPath is null ? "" : $", written to {outputPath}");
-        return new FineTuneResult(model, outputPath, losses, graphs.Count, replayed);
+        return new FineTuneResult(model, outputPath, losses, graphs.Count, replayed, before.GapsEv, after.GapsEv, lossBefore, lossAfter);
     }
+
+    /// <summary>The training loss over whole samples: mean of ((prediction − target)/std)², the normaliser's mean cancelling.</summary>
+    private static double NormalisedMse(double[] rawEv, double[] targets, double std) =>
+        rawEv.Zip(targets, (p, t) => (p - t) / std).Average(d => d * d);
 
     /// <summary>One Adam step on MSE(normalised prediction, normalised target); returns the loss before the update.</summary>
     private static double Step(BandGapModel model, Adam adam, IReadOnlyList<MegnetGraph> graphs, float[] targets)

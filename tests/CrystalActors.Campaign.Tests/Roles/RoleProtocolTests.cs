@@ -72,8 +72,9 @@ public class RoleProtocolTests() : TestKit(AkkaTestConfig.Local)
         // 8 episodes x 1 update >= publish_every 8: version 1 is in the content store, announced on topic "policy";
         // the coordinator also gets the learner's figures for the scalars.
         var stats = coordinator.ExpectMsg<LearnerStats>(TimeSpan.FromSeconds(30));
-        Assert.Equal(1, stats.Version);
+        Assert.Equal((1L, 8L), (stats.Version, stats.Episodes));
         Assert.True(double.IsFinite(stats.Scalars["losses/td"]));
+        Assert.True(stats.Scalars["charts/updates_per_second"] > 0);
         var published = coordinator.ExpectMsg<PolicyPublished>(TimeSpan.FromSeconds(30));
         Assert.Equal(1, published.Version);
         Assert.True(File.Exists(published.Path));
@@ -90,7 +91,9 @@ public class RoleProtocolTests() : TestKit(AkkaTestConfig.Local)
         var again = Sys.ActorOf(LearnerActor.Props(context, Device.CPU, coordinator, mediator), "learner-b");
         again.Tell(PlayOneBatch(context, "n/gen-0#2"), TestActor);
         ExpectMsg<EpisodesAccepted>(TimeSpan.FromSeconds(30));
-        Assert.Equal(2, coordinator.ExpectMsg<LearnerStats>(TimeSpan.FromSeconds(30)).Version);
+        // The episode count, the curves' x-axis, continues from the journal too.
+        var resumed = coordinator.ExpectMsg<LearnerStats>(TimeSpan.FromSeconds(30));
+        Assert.Equal((2L, 16L), (resumed.Version, resumed.Episodes));
         Assert.Equal(2, coordinator.ExpectMsg<PolicyPublished>(TimeSpan.FromSeconds(30)).Version); // continues from v1
     }
 
@@ -125,6 +128,14 @@ public class RoleProtocolTests() : TestKit(AkkaTestConfig.Local)
         coordinator.Tell(GetProgress.Instance, TestActor);
         var progress = ExpectMsg<CampaignProgress>();
         Assert.Equal((8L, 1L, 0L), (progress.Episodes, progress.DftSucceeded, progress.DftInFlight));
+        // The DFT result and the fine-tuning round it started are plotted at the design's episode (8), as is the batch.
+        coordinator.Tell(new RewardModelTuned("proto-e8", 1, 5.0, 3.9, 4.2, 0.35, 0.19), TestActor);
+        coordinator.Tell(GetProgress.Instance, TestActor);
+        ExpectMsg<CampaignProgress>();
+        var rows = File.ReadLines(Path.Combine(run, "scalars.csv")).Skip(1).Select(l => l.Split(',')).Select(c => (long.Parse(c[1]), c[2])).ToList();
+        foreach (var tag in new[] { "charts/episode_reward", "charts/epsilon", "dft/gap_ev", "dft/wall_seconds", "finetune/loss_after", "finetune/error_before_ev" })
+            Assert.Contains((8L, tag), rows);
+        Assert.Contains(Directory.GetFiles(Path.Combine(run, "tensorboard")), f => File.ReadAllText(f).Contains("|dqn.batch_size|8|"));
 
         Watch(coordinator);
         Sys.Stop(coordinator);
@@ -154,6 +165,11 @@ public class RoleProtocolTests() : TestKit(AkkaTestConfig.Local)
         var published = coordinator.ExpectMsg<RewardModelPublished>(TimeSpan.FromSeconds(60));
         Assert.Equal(1, published.Version);
         Assert.Equal(CampaignCoordinatorActor.RewardModelTopic, mediator.ExpectMsg<Publish>().Topic);
+        // Then how the round went, for the finetune/ curves: two steps towards KCl's 4.8 eV bring the prediction closer.
+        var tuned = coordinator.ExpectMsg<RewardModelTuned>();
+        Assert.Equal(("job-1", 1L, 4.8), (tuned.JobId, tuned.Version, tuned.DftGapEv));
+        Assert.True(Math.Abs(tuned.PredictedGapAfterEv - 4.8) < Math.Abs(tuned.PredictedGapBeforeEv - 4.8), $"{tuned}");
+        Assert.True(tuned.LossAfter < tuned.LossBefore, $"{tuned}");
         using var model = BandGapModel.Load(published.Path);
         Assert.Equal(1, model.Version);
     }

@@ -52,4 +52,31 @@ public class TensorBoardWriterTests
         }
         finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
     }
+
+    [Fact]
+    public void AddText_WritesATextPluginStringTensor()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), $"tb-{Guid.NewGuid():N}");
+        try
+        {
+            string path;
+            using (var w = new TensorBoardWriter(dir))
+            {
+                w.AddText("hyperparameters", "|a|1|", 0);
+                path = w.Path;
+            }
+            var bytes = File.ReadAllBytes(path);
+            int first = 12 + (int)BinaryPrimitives.ReadUInt64LittleEndian(bytes) + 4;
+            ulong len = BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(first));
+            var ev = bytes.AsSpan(first + 12, (int)len).ToArray();
+            Assert.Equal(Crc32C.Masked(ev), BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(first + 12 + (int)len)));
+            // The value: tag, metadata {plugin_data {plugin_name "text"}} (field 9), tensor {dtype DT_STRING, shape [], string_val} (field 8).
+            var tag = "\n\u000fhyperparameters"u8.ToArray();
+            var metadata = new byte[] { 0x4A, 0x08, 0x0A, 0x06, 0x0A, 0x04, (byte)'t', (byte)'e', (byte)'x', (byte)'t' };
+            var tensor = new byte[] { 0x42, 0x0B, 0x08, 0x07, 0x12, 0x00, 0x42, 0x05, (byte)'|', (byte)'a', (byte)'|', (byte)'1', (byte)'|' };
+            var value = tag.Concat(metadata).Concat(tensor).ToArray();
+            Assert.True(ev.AsSpan().IndexOf(value) > 0);
+        }
+        finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
+    }
 }
