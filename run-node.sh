@@ -24,5 +24,6 @@ while (($#)); do
 done
 [[ -f $config ]] || { echo "run-node.sh: campaign config '$config' does not exist" >&2; exit 2; }
 
-scripts/bootstrap.sh
+# Set-up lines go to runs/build.log (shown if it fails), not into the run's output.
+scripts/quietly "${CRYSTAL_ACTORS_BUILD_LOG:-runs/build.log}" scripts/bootstrap.sh
 exec scripts/crystal-actors campaign run --config "$config" "${args[@]}"

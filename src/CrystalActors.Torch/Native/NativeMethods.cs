@@ -21,6 +21,7 @@ internal static partial class NativeMethods
     private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath)
     {
         if (name != Library) return IntPtr.Zero;
+        QuietGlog();
         foreach (var candidate in CandidatePaths())
             if (File.Exists(candidate) && NativeLibrary.TryLoad(candidate, out var handle))
                 return handle;
@@ -29,6 +30,24 @@ internal static partial class NativeMethods
             "&& cmake --build native/build), or point CRYSTAL_TORCH_LIB at the file. Looked in: " +
             string.Join(", ", CandidatePaths()));
     }
+
+    /// <summary>The level below which glog drops messages when the user has not chosen one: 2 = ERROR.</summary>
+    internal const string GlogMinLogLevel = "2";
+
+    /// <summary>
+    /// Silences libtorch's glog warnings ("scatter_reduce() is in beta ...": noise on a user's console, outside every log
+    /// file) unless GLOG_minloglevel is already set (GLOG_minloglevel=0 shows them again). glog reads the variable once,
+    /// when libglog is loaded with the bridge, and from the process's native environment, which
+    /// <see cref="Environment.SetEnvironmentVariable(string, string)"/> does not change on Linux: hence libc's setenv,
+    /// before the bridge is loaded.
+    /// </summary>
+    private static void QuietGlog()
+    {
+        if (!OperatingSystem.IsWindows()) setenv("GLOG_minloglevel", GlogMinLogLevel, overwrite: 0);
+    }
+
+    [DllImport("libc", EntryPoint = "setenv")]
+    private static extern int setenv(string name, string value, int overwrite);
 
     /// <summary>CRYSTAL_TORCH_LIB, then native/build of an enclosing checkout, then next to the assembly.</summary>
     internal static IEnumerable<string> CandidatePaths()
