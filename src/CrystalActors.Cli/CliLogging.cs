@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Serilog;
 using Serilog.Events;
+using Spectre.Console;
 
 namespace CrystalActors.Cli;
 
@@ -36,8 +37,19 @@ public static class CliLogging
         (previous as IDisposable)?.Dispose();
     }
 
+    /// <summary>A command with an output folder also logs to &lt;folder&gt;/logs/&lt;name&gt;.log, whatever the terminal; returns that path.</summary>
+    public static string ToFolder(string folder, string name)
+    {
+        var file = Path.Combine(folder, "logs", $"{name}.log");
+        AlsoToFile(file, consoleWarningsOnly: false);
+        return file;
+    }
+
     public static void Configure(ParseResult parse)
     {
+        // Spectre.Console decides ANSI support from TERM, not from redirection: output piped or written to a file must
+        // carry no escape codes. (Serilog's console sink already drops its colours when either stream is redirected.)
+        if (Console.IsOutputRedirected) AnsiConsole.Profile.Capabilities.Ansi = false;
         var level = parse.GetValue(VerboseOption) ? LogEventLevel.Debug : LogEventLevel.Information;
         if (Environment.GetEnvironmentVariable("CRYSTAL_ACTORS_LOG_LEVEL") is { } env
             && Enum.TryParse<LogEventLevel>(env, ignoreCase: true, out var fromEnv))

@@ -118,6 +118,7 @@ public static class DftCommands
         foreach (var o in new Option[] { inputs, protocol, ecutwfc, ecutrho, relax, ranks, seeds, state, output }) cmd.Options.Add(o);
         cmd.SetAction(async (parse, ct) =>
         {
+            CliLogging.ToFolder(parse.GetValue(state)!, "farm");
             var files = parse.GetValue(inputs)!;
             var jobs = new List<Campaign.Evaluation.DftBatchJob>();
             try

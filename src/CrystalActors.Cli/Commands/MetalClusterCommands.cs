@@ -43,6 +43,7 @@ public static class MetalClusterCommands
             {
                 var o = ClusterRunOptions.Load(p.GetValue(config)!.FullName);
                 if (p.GetValue(seedOpt) is int sd) o = o with { Seed = sd, Name = $"{o.Name}-seed{sd}" };
+                CliLogging.ToFolder(Path.Combine(o.OutputRoot, o.Name), "run");
                 var s = ClusterRunner.Run(o);
                 foreach (var m in s)
                     Console.WriteLine(FormattableString.Invariant($"{m.Method,-14} evaluations={m.Evaluations} min_energy_ev={m.MinEnergyEv:F4} n_unique={m.NUnique} n_low_energy={m.NLowEnergy} seconds={m.Seconds:F0}"));

@@ -93,6 +93,7 @@ public static class OfflineCommands
         };
         cmd.SetAction(parse =>
         {
+            CliLogging.ToFolder(parse.GetValue(output)!, "train");
             if (parse.GetValue(threads) is > 0 and var t) Torch.Torch.NumThreads = t;
             var dev = Device.Parse(parse.GetValue(device)!);
             Torch.Torch.UseCachingCpuAllocator();
@@ -295,6 +296,7 @@ public static class OfflineCommands
         };
         cmd.SetAction(parse =>
         {
+            CliLogging.ToFolder(parse.GetValue(output)!, "generate");
             if (parse.GetValue(threads) is > 0 and var t) Torch.Torch.NumThreads = t;
             var dev = Device.Parse(parse.GetValue(device)!);
             Torch.Torch.UseCachingCpuAllocator();
@@ -377,6 +379,7 @@ public static class OfflineCommands
                     Dft = new Campaign.DftOptions { MpiRanks = mpiRanks, Launcher = mpiRanks > 1 ? "mpirun" : "none", Archive = false },
                     CachePath = Path.Combine(TrajectoryDataset.DefaultCacheDir(), "dft-results.jsonl"),
                 };
+                CliLogging.ToFolder(options.StateDirectory, "evaluate");
                 Log.Information("DFT of {Chosen} of {Valid} SMACT-valid generated crystals and their true crystals ({Protocol}, protocol {Hash}{Relax})",
                     chosen.Count, valid, p.Name, p.Hash, options.Relax ? ", relaxed first" : "");
                 var (post, pairs) = await Campaign.Evaluation.PostSimulationEvaluation.RunAsync(chosen, parse.GetValue(pHat), options,

@@ -145,6 +145,7 @@ public static class RewardCommands
         foreach (var o in new Option[] { weights, data, split, limit, members, steps, lr, batch, replay, seed, output }) cmd.Options.Add(o);
         cmd.SetAction(p => Guarded(() =>
         {
+            CliLogging.ToFolder(p.GetValue(output)!, "ensemble");
             var samples = ReadSamples(p.GetValue(data)!, p.GetValue(split)!, p.GetValue(limit));
             using var pretrained = BandGapModel.Load(p.GetValue(weights)!);
             var options = new FineTuneOptions
