@@ -45,8 +45,8 @@ public static class CampaignCurves
     }
 
     /// <summary>
-    /// A DFT job's figures at its design's episode: <c>dft/success</c> (1 or 0), <c>dft/wall_seconds</c> (the pw.x run, or
-    /// the cached run's), <c>dft/predicted_gap_ev</c> (the reward model's gap when the design was played), and either
+    /// A DFT job's figures at its design's episode: <c>dft/success</c> (1 or 0), <c>dft/wall_seconds</c> (pw.x's wall time over
+    /// all attempts; 0 for a result from the cache), <c>dft/predicted_gap_ev</c> (the reward model's gap when the design was played), and either
     /// <c>dft/gap_ev</c> and <c>dft/gap_error_ev</c> (predicted − DFT) or <c>dft/failure/&lt;class&gt;</c> = 1.
     /// </summary>
     public static IReadOnlyList<ScalarPoint> Dft(DftRequested request, DftFinished result)
