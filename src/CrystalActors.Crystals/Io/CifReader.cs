@@ -44,15 +44,33 @@ public static class CifReader
     }
 
     /// <summary>One structure per data block that has atom sites.</summary>
-    public static IReadOnlyList<Structure> ParseAll(string text, string file = "<string>")
+    /// <param name="onBadBlock">Given, a block whose content is malformed goes there and the other blocks are still read;
+    /// otherwise it throws. A file whose syntax breaks (tokens, blocks) always throws.</param>
+    public static IReadOnlyList<Structure> ParseAll(string text, string file = "<string>", Action<CrystalFormatException>? onBadBlock = null) =>
+        ParseBlocks(text, file, onBadBlock).Select(b => b.Structure).ToList();
+
+    /// <summary>The structures of the blocks with atom sites, each with the line of its data_ header and its place among
+    /// those blocks (a bad block keeps the others' places), and how many blocks had atom sites (good or bad).</summary>
+    internal static List<(Structure Structure, int Line, int Ordinal)> ParseBlocks(string text, string file, Action<CrystalFormatException>? onBadBlock,
+        Action<int>? blocksWithSites = null)
     {
         var blocks = CifBlock.Parse(CifTokenizer.Tokenize(text, file), file);
-        var result = new List<Structure>();
+        var result = new List<(Structure, int, int)>();
+        int withSites = 0;
         foreach (var block in blocks)
         {
             if (block.FindLoop("_atom_site_fract_x", "_atom_site_cartn_x", "_atom_site.fract_x") is null) continue;
-            result.Add(ParseBlock(block, file));
+            withSites++;
+            try
+            {
+                result.Add((ParseBlock(block, file), block.Line, withSites - 1));
+            }
+            catch (CrystalFormatException ex) when (onBadBlock is not null)
+            {
+                onBadBlock(ex);
+            }
         }
+        blocksWithSites?.Invoke(withSites);
         return result;
     }
 

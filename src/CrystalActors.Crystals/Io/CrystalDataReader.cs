@@ -16,7 +16,7 @@ public static class CrystalDataReader
         {
             ".jsonl" or ".json" => Mp20JsonlReader.Read(path, onBadRecord),
             ".csv" => Mp20CsvReader.Read(path, onBadRecord),
-            ".cif" => ReadCif(path),
+            ".cif" => ReadCif(path, onBadRecord),
             _ => throw new ArgumentException($"unsupported data file '{path}': expected .jsonl(.gz), .json, .csv(.gz), .cif, .vasp/.poscar or a POSCAR/CONTCAR file"),
         };
     }
@@ -26,23 +26,27 @@ public static class CrystalDataReader
         using var reader = DataFile.OpenText(path);
         var s = Poscar.Parse(reader.ReadToEnd(), path);
         string stem = Path.GetFileNameWithoutExtension(path.EndsWith(".gz") ? path[..^3] : path);
-        return [new Mp20Record { Index = 0, MaterialId = stem, Lattice = s.Lattice, Species = s.Species, Structure = s.WithId(stem), PrettyFormula = s.Composition.ReducedFormula }];
+        return [new Mp20Record { Index = 0, Line = 1, MaterialId = stem, Lattice = s.Lattice, Species = s.Species, Structure = s.WithId(stem), PrettyFormula = s.Composition.ReducedFormula }];
     }
 
-    private static IEnumerable<Mp20Record> ReadCif(string path)
+    /// <summary>One record per data block; a malformed block is a bad record (the others are read), a file whose CIF
+    /// syntax breaks is a file-level fault.</summary>
+    private static IEnumerable<Mp20Record> ReadCif(string path, Action<CrystalFormatException>? onBadRecord)
     {
         using var reader = DataFile.OpenText(path);
-        var structures = CifReader.ParseAll(reader.ReadToEnd(), path);
-        if (structures.Count == 0) throw new CrystalFormatException(path, 1, "no data_ block with atom sites found");
+        int withSites = 0;
+        var structures = CifReader.ParseBlocks(reader.ReadToEnd(), path, onBadRecord, n => withSites = n);
+        if (withSites == 0) throw new CrystalFormatException(path, 1, "no data_ block with atom sites found");
         string stem = Path.GetFileNameWithoutExtension(path.EndsWith(".gz") ? path[..^3] : path);
-        return structures.Select((s, i) => new Mp20Record
+        return structures.Select(b => new Mp20Record
         {
-            Index = i,
-            MaterialId = s.Id ?? (structures.Count == 1 ? stem : $"{stem}#{i}"),
-            Lattice = s.Lattice,
-            Species = s.Species,
-            Structure = s,
-            PrettyFormula = s.Composition.ReducedFormula,
+            Index = b.Ordinal,
+            Line = b.Line,
+            MaterialId = b.Structure.Id ?? (withSites == 1 ? stem : $"{stem}#{b.Ordinal}"),
+            Lattice = b.Structure.Lattice,
+            Species = b.Structure.Species,
+            Structure = b.Structure,
+            PrettyFormula = b.Structure.Composition.ReducedFormula,
         }).ToList();
     }
 }

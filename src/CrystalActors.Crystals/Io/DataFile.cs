@@ -10,7 +10,7 @@ public static class DataFile
         var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
         int b0 = stream.ReadByte(), b1 = stream.ReadByte();
         stream.Position = 0;
-        Stream s = b0 == 0x1f && b1 == 0x8b ? new GZipStream(stream, CompressionMode.Decompress) : stream;
+        Stream s = b0 == 0x1f && b1 == 0x8b ? new NamedGzipStream(path, new GZipStream(stream, CompressionMode.Decompress)) : stream;
         return new StreamReader(s);
     }
 
@@ -18,8 +18,47 @@ public static class DataFile
     {
         var dir = Path.GetDirectoryName(Path.GetFullPath(path));
         if (dir is not null) Directory.CreateDirectory(dir);
-        var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
-        Stream s = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(stream, CompressionLevel.Optimal) : stream;
-        return new StreamWriter(s) { NewLine = "\n" };
+        return Writer(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16), path, leaveOpen: false);
+    }
+
+    /// <summary>Text into <paramref name="stream"/>, gzipped when <paramref name="name"/> ends in .gz (e.g. an
+    /// <see cref="AtomicFile"/>'s temporary file); disposing the writer leaves the stream open.</summary>
+    public static TextWriter CreateText(Stream stream, string name) => Writer(stream, name, leaveOpen: true);
+
+    private static StreamWriter Writer(Stream stream, string name, bool leaveOpen)
+    {
+        Stream s = name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(stream, CompressionLevel.Optimal, leaveOpen) : stream;
+        // Closing the gzip layer (when there is one) flushes its trailer; it then closes the stream or not as asked.
+        return new StreamWriter(s, leaveOpen: leaveOpen && ReferenceEquals(s, stream)) { NewLine = "\n" };
+    }
+
+    /// <summary>A gzip stream whose corrupt-data fault names the file: GZipStream's own message ("unsupported compression
+    /// method") says nothing of which input it was. (A file cut short is not detected by GZipStream: it reads as far as it
+    /// goes, and the torn last line is a bad record.)</summary>
+    private sealed class NamedGzipStream(string path, Stream inner) : Stream
+    {
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            try { return inner.Read(buffer); }
+            catch (InvalidDataException e) { throw new InvalidDataException($"{path}: not a readable gzip file ({e.Message})", e); }
+        }
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) inner.Dispose();
+            base.Dispose(disposing);
+        }
     }
 }

@@ -38,6 +38,8 @@ public static class Mp20CsvReader
             try { row = csv.Next(); }
             catch (FormatException ex) { onBadRecord(new CrystalFormatException(file, csv.Line, ex.Message)); yield break; }
             if (row is null) yield break;
+            // A blank line holds no record (as in the JSONL reader), not a row of one empty field.
+            if (row.Fields is [{ Text: "" }]) continue;
             Mp20Record? record = null;
             try
             {
@@ -61,6 +63,7 @@ public static class Mp20CsvReader
                 record = new Mp20Record
                 {
                     Index = index,
+                    Line = row.Line,
                     MaterialId = id,
                     Lattice = s.Lattice,
                     Species = s.Species,

@@ -60,8 +60,8 @@ public static class Mp20JsonlReader
         {
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw Bad("the line is not a JSON object");
-            int index = GetRequired(root, "index").TryGetInt32(out int ix) ? ix : throw Bad("'index' is not an integer");
-            string materialId = GetRequired(root, "material_id").GetString() ?? throw Bad("'material_id' is null");
+            int index = GetRequired(root, "index") is { ValueKind: JsonValueKind.Number } ixe && ixe.TryGetInt32(out int ix) ? ix : throw Bad("'index' is not an integer");
+            string materialId = GetRequired(root, "material_id") is { ValueKind: JsonValueKind.String } id ? id.GetString()! : throw Bad("'material_id' is not a string");
             string where = $"record {index} ({materialId})";
 
             var latticeRows = ReadMatrix(GetRequired(root, "lattice"), "lattice", where);
@@ -74,7 +74,8 @@ public static class Mp20JsonlReader
             var species = new List<Element>();
             foreach (var s in speciesJson.EnumerateArray())
             {
-                string sym = s.GetString() ?? "null";
+                if (s.ValueKind != JsonValueKind.String) throw Bad($"{where}: 'species' holds {s.GetRawText()}, not an element symbol");
+                string sym = s.GetString()!;
                 if (!Element.TryFromSymbol(sym, out var e)) throw Bad($"{where}: unknown element '{sym}' in species");
                 species.Add(e);
             }
@@ -87,8 +88,8 @@ public static class Mp20JsonlReader
                 var coords = rows.Select(r => new Vec3(r[0], r[1], r[2])).ToArray();
                 structure = Structure.FromSpecies(lattice, species, coords, materialId);
             }
-            if (root.TryGetProperty("num_atoms", out var na) && na.ValueKind == JsonValueKind.Number && na.GetInt32() != species.Count)
-                throw Bad($"{where}: num_atoms = {na.GetInt32()} but species lists {species.Count} atoms");
+            if (OptionalInt(root, "num_atoms", where) is { } na && na != species.Count)
+                throw Bad($"{where}: num_atoms = {na} but species lists {species.Count} atoms");
 
             return new Mp20Record
             {
@@ -97,11 +98,12 @@ public static class Mp20JsonlReader
                 Lattice = lattice,
                 Species = species,
                 Structure = structure,
-                BandGap = OptionalDouble(root, "band_gap"),
-                FormationEnergyPerAtom = OptionalDouble(root, "formation_energy_per_atom"),
-                BulkModulus = OptionalDouble(root, "bulk_modulus"),
-                MagDensity = OptionalDouble(root, "mag_density"),
-                SpacegroupNumber = root.TryGetProperty("spacegroup_number_symprec0.1", out var sg) && sg.ValueKind == JsonValueKind.Number ? sg.GetInt32() : null,
+                Line = lineNo,
+                BandGap = OptionalDouble(root, "band_gap", where),
+                FormationEnergyPerAtom = OptionalDouble(root, "formation_energy_per_atom", where),
+                BulkModulus = OptionalDouble(root, "bulk_modulus", where),
+                MagDensity = OptionalDouble(root, "mag_density", where),
+                SpacegroupNumber = OptionalInt(root, "spacegroup_number_symprec0.1", where),
                 PrettyFormula = root.TryGetProperty("pretty_formula", out var pf) && pf.ValueKind == JsonValueKind.String ? pf.GetString() : null,
             };
         }
@@ -125,16 +127,28 @@ public static class Mp20JsonlReader
                 int k = 0;
                 foreach (var v in row.EnumerateArray())
                 {
-                    if (v.ValueKind != JsonValueKind.Number || !double.IsFinite(v.GetDouble()))
+                    if (v.ValueKind != JsonValueKind.Number || !v.TryGetDouble(out double d) || !double.IsFinite(d))
                         throw Bad($"{where}: '{name}' row {i} component {k} is not a finite number ({v.GetRawText()})");
-                    rows[i][k++] = v.GetDouble();
+                    rows[i][k++] = d;
                 }
                 i++;
             }
             return rows;
         }
-    }
 
-    private static double? OptionalDouble(JsonElement root, string name) =>
-        root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
+        // Optional numbers: absent or null is null; any other non-number (a string, 1e400, 2.5 for an integer) is a fault.
+        double? OptionalDouble(JsonElement obj, string name, string where)
+        {
+            if (!obj.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return null;
+            return v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out double d) && double.IsFinite(d)
+                ? d : throw Bad($"{where}: '{name}' is not a finite number ({v.GetRawText()})");
+        }
+
+        int? OptionalInt(JsonElement obj, string name, string where)
+        {
+            if (!obj.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return null;
+            return v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int n)
+                ? n : throw Bad($"{where}: '{name}' is not an integer ({v.GetRawText()})");
+        }
+    }
 }

@@ -8,6 +8,9 @@ namespace CrystalActors.Crystals.Io;
 public sealed record Mp20Record
 {
     public required int Index { get; init; }
+    /// <summary>1-based line of the file where the record starts (null when not read from a file), so that a fault
+    /// found later, in the work on the record, can still name its place.</summary>
+    public int? Line { get; init; }
     public required string MaterialId { get; init; }
     public required Lattice Lattice { get; init; }
     public required IReadOnlyList<Element> Species { get; init; }

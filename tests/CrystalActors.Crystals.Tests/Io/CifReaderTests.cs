@@ -135,6 +135,19 @@ public class CifReaderTests
         Array.FindIndex(File.ReadAllLines(DataFile(name)), l => l.Contains(needle)) + 1;
 
     [Fact]
+    public void ParseAll_WithABadBlockHandler_ReportsTheBadBlockAndKeepsTheOthers()
+    {
+        string good = File.ReadAllText(DataFile("nacl_Fm-3m.cif"));
+        string bad = good.Replace("data_NaCl_rocksalt", "data_bad").Replace("Cl1 Cl1-", "Cl1 Qq1-");
+        var faults = new List<CrystalFormatException>();
+        var all = CifReader.ParseAll(good + "\n" + bad + "\n" + good.Replace("data_NaCl_rocksalt", "data_again"), "three.cif", faults.Add);
+        Assert.Equal(2, all.Count);
+        var f = Assert.Single(faults);
+        Assert.Contains("unknown element 'Qq1-'", f.Reason);
+        Assert.Throws<CrystalFormatException>(() => CifReader.ParseAll(good + "\n" + bad, "two.cif")); // no handler: the first fault throws
+    }
+
+    [Fact]
     public void Read_TruncatedLoop_NamesTheLoopAndLine()
     {
         var ex = ReadBroken("zno_wurtzite_P63mc.cif", t => t.Replace(" 1  # comment after a row", ""));

@@ -61,6 +61,14 @@ public class Mp20JsonlTests(ITestOutputHelper output)
         { Line(1, coords: "[[0.0, 0.0, 0.0]]"), "'frac_coords' must be a list of 2 triples" },
         { Line(1, lattice: "[[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [2.0, 2.0, 0.0]]"), "volume" },
         { "{\"index\": 1, \"material_id\": \"x-1\", \"lattice\": [[1.0, 0.0", "invalid JSON" },
+        // A field of the wrong JSON kind is the record's fault, not a crash of the whole read.
+        { Line(1).Replace("\"x-1\"", "7"), "'material_id' is not a string" },
+        { Line(1).Replace("\"index\": 1", "\"index\": \"1\""), "'index' is not an integer" },
+        { Line(1, species: "[11, 17]"), "'species' holds 11" },
+        { Line(1).Replace("}", ", \"num_atoms\": 2.5}"), "'num_atoms' is not an integer (2.5)" },
+        { Line(1).Replace("}", ", \"spacegroup_number_symprec0.1\": \"225\"}"), "'spacegroup_number_symprec0.1' is not an integer" },
+        { Line(1).Replace("}", ", \"band_gap\": 1e400}"), "'band_gap' is not a finite number" },
+        { Line(1, lattice: "[[1e400, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]"), "'lattice' row 0 component 0 is not a finite number" },
     };
 
     [Theory]

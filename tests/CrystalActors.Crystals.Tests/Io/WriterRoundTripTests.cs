@@ -77,7 +77,8 @@ public class WriterRoundTripTests
             var back = Mp20JsonlReader.ParseLine(line);
             Assert.Equal(line, Mp20JsonWriter.ToJsonLine(back));
             Assert.True(back.Structure!.ApproxEquals(r.Structure!, 0, 0));
-            Assert.Equal(r with { Structure = null, Lattice = back.Lattice, Species = back.Species }, back with { Structure = null });
+            // The line a record was read from is where it was, not what it is.
+            Assert.Equal(r with { Structure = null, Lattice = back.Lattice, Species = back.Species, Line = back.Line }, back with { Structure = null });
         }
     }
 
