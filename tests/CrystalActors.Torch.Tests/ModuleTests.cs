@@ -129,6 +129,34 @@ public class ModuleTests
         Assert.Contains("[2, 2]", e2.Message);
     }
 
+    /// <summary>A one-tensor file whose header and data are given as they stand (to write what no writer would).</summary>
+    private static byte[] OneTensorFile(string dtype, string shape, long begin, long end, byte[] data)
+    {
+        var json = System.Text.Encoding.UTF8.GetBytes($"{{\"w\": {{\"dtype\": \"{dtype}\", \"shape\": {shape}, \"data_offsets\": [{begin}, {end}]}}}}");
+        return [.. BitConverter.GetBytes((ulong)json.Length), .. json, .. data];
+    }
+
+    [Theory]
+    [InlineData("[2, 2]", float.NaN, "non-finite value (element 1)")]
+    [InlineData("[2, 2]", float.PositiveInfinity, "non-finite value (element 1)")]
+    [InlineData("[-2, -2]", 1f, "negative dimension")]
+    public void SafeTensors_DamagedWeights_AreRefusedNamingTheTensor(string shape, float second, string reason)
+    {
+        var data = new float[] { 1, second, 3, 4 }.SelectMany(BitConverter.GetBytes).ToArray();
+        var e = Assert.Throws<InvalidDataException>(() => SafeTensors.Parse(OneTensorFile("F32", shape, 0, 16, data), "w.safetensors"));
+        Assert.Contains("w.safetensors: not a valid safetensors file: tensor 'w'", e.Message);
+        Assert.Contains(reason, e.Message);
+    }
+
+    [Fact]
+    public void SafeTensors_ShapeWhoseSizeOverflows_IsRefusedNotWrappedToTheGivenBytes()
+    {
+        // 2^62 x 4 floats is 2^66 bytes: wrapped to 64 bits that is 0, which the offsets [0, 0] would have matched.
+        var e = Assert.Throws<InvalidDataException>(() => SafeTensors.Parse(OneTensorFile("F32", $"[{1L << 62}, 4]", 0, 0, []), "w.safetensors"));
+        Assert.Contains("malformed header", e.Message);
+        Assert.Throws<InvalidDataException>(() => SafeTensors.Parse([2, 0, 0, 0, 0, 0, 0, 0, (byte)'[', (byte)']'], "a.safetensors")); // a header that is a JSON array
+    }
+
     [Fact]
     public void SafeTensors_LoadsTheSharedMEGNetWeightsWrittenByAnotherTool()
     {

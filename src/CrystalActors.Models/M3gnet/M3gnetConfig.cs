@@ -44,39 +44,47 @@ public sealed record M3gnetConfig
             throw new InvalidDataException($"{source}: m3gnet_init_args is not valid JSON ({ex.Message})", ex);
         }
         using var _ = doc;
-        var root = doc.RootElement;
-        JsonElement Get(string key) => root.TryGetProperty(key, out var v) && v.ValueKind != JsonValueKind.Null
-            ? v : throw new InvalidDataException($"{source}: m3gnet_init_args has no '{key}'");
-
-        // Settings the pretrained potentials do not use; refuse them rather than compute something else.
-        if (root.TryGetProperty("use_phi", out var phi) && phi.ValueKind == JsonValueKind.True)
-            throw new InvalidDataException($"{source}: use_phi = true is not supported");
-        if (root.TryGetProperty("include_state", out var st) && st.ValueKind == JsonValueKind.True)
-            throw new InvalidDataException($"{source}: include_state = true is not supported");
-        if (root.TryGetProperty("is_intensive", out var inten) && inten.ValueKind == JsonValueKind.True)
-            throw new InvalidDataException($"{source}: is_intensive = true (non-potential readout) is not supported");
-        string act = Get("activation_type").GetString() ?? "";
-        if (act != "swish" && act != "silu")
-            throw new InvalidDataException($"{source}: activation '{act}' is not supported (expected swish/silu)");
-        string rbf = Get("rbf_type").GetString() ?? "";
-        if (rbf != "SphericalBessel")
-            throw new InvalidDataException($"{source}: rbf_type '{rbf}' is not supported (expected SphericalBessel)");
-
-        var config = new M3gnetConfig
+        try
         {
-            ElementTypes = Get("element_types").EnumerateArray().Select(e => e.GetString()!).ToArray(),
-            Cutoff = Get("cutoff").GetDouble(),
-            ThreeBodyCutoff = Get("threebody_cutoff").GetDouble(),
-            MaxN = Get("max_n").GetInt32(),
-            MaxL = Get("max_l").GetInt32(),
-            NumBlocks = Get("nblocks").GetInt32(),
-            Units = Get("units").GetInt32(),
-            NodeEmbeddingDim = Get("dim_node_embedding").GetInt32(),
-            EdgeEmbeddingDim = Get("dim_edge_embedding").GetInt32(),
-            UseSmooth = Get("use_smooth").GetBoolean(),
-        };
-        if (config.MaxL > 3)
-            throw new InvalidDataException($"{source}: max_l = {config.MaxL} > 3 is not supported (spherical harmonics up to l = 2)");
-        return config;
+            var root = doc.RootElement;
+            JsonElement Get(string key) => root.TryGetProperty(key, out var v) && v.ValueKind != JsonValueKind.Null
+                ? v : throw new InvalidDataException($"{source}: m3gnet_init_args has no '{key}'");
+
+            // Settings the pretrained potentials do not use; refuse them rather than compute something else.
+            if (root.TryGetProperty("use_phi", out var phi) && phi.ValueKind == JsonValueKind.True)
+                throw new InvalidDataException($"{source}: use_phi = true is not supported");
+            if (root.TryGetProperty("include_state", out var st) && st.ValueKind == JsonValueKind.True)
+                throw new InvalidDataException($"{source}: include_state = true is not supported");
+            if (root.TryGetProperty("is_intensive", out var inten) && inten.ValueKind == JsonValueKind.True)
+                throw new InvalidDataException($"{source}: is_intensive = true (non-potential readout) is not supported");
+            string act = Get("activation_type").GetString() ?? "";
+            if (act != "swish" && act != "silu")
+                throw new InvalidDataException($"{source}: activation '{act}' is not supported (expected swish/silu)");
+            string rbf = Get("rbf_type").GetString() ?? "";
+            if (rbf != "SphericalBessel")
+                throw new InvalidDataException($"{source}: rbf_type '{rbf}' is not supported (expected SphericalBessel)");
+
+            var config = new M3gnetConfig
+            {
+                ElementTypes = Get("element_types").EnumerateArray().Select(e => e.GetString()!).ToArray(),
+                Cutoff = Get("cutoff").GetDouble(),
+                ThreeBodyCutoff = Get("threebody_cutoff").GetDouble(),
+                MaxN = Get("max_n").GetInt32(),
+                MaxL = Get("max_l").GetInt32(),
+                NumBlocks = Get("nblocks").GetInt32(),
+                Units = Get("units").GetInt32(),
+                NodeEmbeddingDim = Get("dim_node_embedding").GetInt32(),
+                EdgeEmbeddingDim = Get("dim_edge_embedding").GetInt32(),
+                UseSmooth = Get("use_smooth").GetBoolean(),
+            };
+            if (config.MaxL > 3)
+                throw new InvalidDataException($"{source}: max_l = {config.MaxL} > 3 is not supported (spherical harmonics up to l = 2)");
+            return config;
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException)
+        {
+            // A value of the wrong JSON kind (an array for the object, a string for a number): the file's fault, named.
+            throw new InvalidDataException($"{source}: m3gnet_init_args: {e.Message}", e);
+        }
     }
 }

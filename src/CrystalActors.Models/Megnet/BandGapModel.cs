@@ -87,12 +87,23 @@ public sealed class BandGapModel : IDisposable
         string Need(string key) => meta.TryGetValue(key, out var v) ? v
             : throw new InvalidDataException($"{path}: metadata key '{key}' is missing (expected matgl MEGNet init args, normaliser and element_types)");
 
-        var elements = JsonSerializer.Deserialize<string[]>(Need("element_types"))
-            ?? throw new InvalidDataException($"{path}: element_types is not a JSON list of symbols");
-        var config = MegnetConfig.FromMatglInitArgs(Need("megnet_init_args"), elements.Length);
+        string[] elements;
+        MegnetConfig config;
+        int version;
+        try
+        {
+            elements = JsonSerializer.Deserialize<string[]>(Need("element_types"))
+                ?? throw new InvalidDataException($"{path}: element_types is not a JSON list of symbols");
+            config = MegnetConfig.FromMatglInitArgs(Need("megnet_init_args"), elements.Length);
+            version = meta.TryGetValue(VersionKey, out var ver) ? int.Parse(ver, CultureInfo.InvariantCulture) : 0;
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or OverflowException)
+        {
+            // Metadata of the wrong form (JSON that does not parse, a string for a number): the file's fault, named.
+            throw new InvalidDataException($"{path}: metadata: {e.Message}", e);
+        }
         double mean = ParseDouble(path, "normalizer_mean", Need("normalizer_mean"));
         double std = ParseDouble(path, "normalizer_std", Need("normalizer_std"));
-        int version = meta.TryGetValue(VersionKey, out var ver) ? int.Parse(ver, CultureInfo.InvariantCulture) : 0;
 
         var state = new Dictionary<string, Tensor>();
         foreach (var (name, t) in file.Tensors)

@@ -36,7 +36,7 @@ public static class SafeTensors
         JsonObject header;
         try
         {
-            header = JsonNode.Parse(bytes.Slice(8, (int)headerLength))?.AsObject() ?? throw Bad(source, "header is not a JSON object");
+            header = JsonNode.Parse(bytes.Slice(8, (int)headerLength)) as JsonObject ?? throw Bad(source, "header is not a JSON object");
         }
         catch (JsonException e) { throw Bad(source, "header is not valid JSON: " + e.Message); }
         var data = bytes[(8 + (int)headerLength)..];
@@ -58,14 +58,18 @@ public static class SafeTensors
                 var offsets = entry["data_offsets"]!.AsArray().Select(x => x!.GetValue<long>()).ToArray();
                 if (offsets.Length != 2 || offsets[0] < 0 || offsets[1] < offsets[0] || offsets[1] > data.Length)
                     throw Bad(source, $"tensor '{name}' has data offsets [{string.Join(", ", offsets)}] outside the {data.Length}-byte data section");
-                long count = shape.Aggregate(1L, (a, b) => a * b);
-                long expected = count * dtype.ElementSize();
+                if (shape.Any(d => d < 0)) throw Bad(source, $"tensor '{name}' has a negative dimension in shape {Tensor.FormatShape(shape)}");
+                // Checked: a shape whose size overflows could otherwise wrap round to the byte count the offsets give.
+                long expected = checked(shape.Aggregate(1L, (a, b) => a * b) * dtype.ElementSize());
                 if (offsets[1] - offsets[0] != expected)
                     throw Bad(source, $"tensor '{name}' of shape {Tensor.FormatShape(shape)} and dtype {dtype} needs {expected} bytes, the file gives {offsets[1] - offsets[0]}");
-                tensors[name] = FromBytes(data.Slice((int)offsets[0], (int)expected), dtype, shape).DetachFromDisposeScope();
+                var raw = data.Slice((int)offsets[0], (int)expected);
+                // Weights, checkpoints and optimiser moments are finite: a NaN or an infinity is a damaged (or diverged) file.
+                if (NonFinite(raw, dtype) is long at) throw Bad(source, $"tensor '{name}' holds a non-finite value (element {at})");
+                tensors[name] = FromBytes(raw, dtype, shape).DetachFromDisposeScope();
             }
         }
-        catch (Exception e) when (e is InvalidOperationException or NullReferenceException or FormatException)
+        catch (Exception e) when (e is InvalidOperationException or NullReferenceException or FormatException or OverflowException)
         {
             foreach (var t in tensors.Values) t.Dispose();
             throw Bad(source, "malformed header: " + e.Message);
@@ -76,6 +80,22 @@ public static class SafeTensors
             throw;
         }
         return new SafeTensorFile(tensors, metadata);
+    }
+
+    /// <summary>The index of the first NaN or infinity of a floating-point tensor's bytes, or null.</summary>
+    private static long? NonFinite(ReadOnlySpan<byte> raw, ScalarType dtype)
+    {
+        if (dtype == ScalarType.Float32)
+        {
+            var values = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(raw);
+            for (int i = 0; i < values.Length; i++) if (!float.IsFinite(values[i])) return i;
+        }
+        else if (dtype == ScalarType.Float64)
+        {
+            var values = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, double>(raw);
+            for (int i = 0; i < values.Length; i++) if (!double.IsFinite(values[i])) return i;
+        }
+        return null;
     }
 
     private static Tensor FromBytes(ReadOnlySpan<byte> raw, ScalarType dtype, long[] shape)
