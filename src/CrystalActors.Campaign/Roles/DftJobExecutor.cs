@@ -25,7 +25,12 @@ public sealed class DftJobExecutor(DftService dft) : IJobExecutor
 {
     public static readonly JsonSerializerOptions ResultJson = new() { Converters = { new JsonStringEnumConverter() } };
 
-    public void Validate(string payload)
+    public void Validate(string payload) => Validate(payload, dft.Pseudos);
+
+    /// <summary>What a DFT worker checks before it takes a lease (a payload is network input): the payload, its crystal, and
+    /// every setting against its whitelist or range before a pw.x input exists. Needs the pseudopotentials, not pw.x.</summary>
+    /// <exception cref="JobPayloadException">the payload can never run, with the reason.</exception>
+    public static void Validate(string payload, PseudopotentialLibrary pseudos)
     {
         var job = ParsePayload(payload);
         if (job.Protocol is null) throw new JobPayloadException($"job {job.Label}: no DFT protocol");
@@ -33,9 +38,8 @@ public sealed class DftJobExecutor(DftService dft) : IJobExecutor
         try
         {
             var cell = ToCell(structure);
-            dft.Pseudos.EnsureAvailable(cell.Species);
-            // Every setting checked against its whitelist or range before a pw.x input exists (a payload is network input).
-            job.Protocol.Resolve(cell, dft.Pseudos, out _);
+            pseudos.EnsureAvailable(cell.Species);
+            job.Protocol.Resolve(cell, pseudos, out _);
         }
         catch (Exception e) when (e is FileNotFoundException or ArgumentException or InvalidOperationException)
         {
@@ -57,13 +61,22 @@ public sealed class DftJobExecutor(DftService dft) : IJobExecutor
     /// <summary>The payload, or a <see cref="JobPayloadException"/> naming what is wrong with it.</summary>
     public static DftJobPayload ParsePayload(string payload)
     {
-        try { return DftJobPayload.Parse(payload); }
+        DftJobPayload job;
+        try { job = DftJobPayload.Parse(payload); }
         catch (JsonException e) { throw new JobPayloadException($"DFT job payload is not valid JSON: {e.Message}"); }
+        // Deserialising fills what the JSON leaves out with null; the record's types promise otherwise.
+        if (job.Label is null) throw new JobPayloadException("DFT job payload has no \"label\"");
+        if (job.StructureJson is null) throw new JobPayloadException($"job {job.Label}: the payload has no \"structure\"");
+        return job;
     }
 
     public static Structure ParseStructure(DftJobPayload job)
     {
-        try { return Mp20JsonlReader.ParseLine(job.StructureJson, $"job {job.Label}").Structure!; }
+        try
+        {
+            return Mp20JsonlReader.ParseLine(job.StructureJson, $"job {job.Label}").Structure
+                   ?? throw new JobPayloadException($"job {job.Label}: the structure has no frac_coords");
+        }
         catch (CrystalFormatException e) { throw new JobPayloadException($"job {job.Label}: {e.Message}"); }
     }
 

@@ -34,9 +34,13 @@ public sealed class JsonLinesDftResultCache : IDftResultCache
     private readonly Dictionary<string, DftResult> _results = new(StringComparer.Ordinal);
     private readonly object _gate = new();
 
-    public JsonLinesDftResultCache(string path)
+    /// <param name="onBadLine">Where an unreadable line goes ("path:line: reason"); default: a logged warning.</param>
+    public JsonLinesDftResultCache(string path, Action<string>? onBadLine = null)
     {
+        onBadLine ??= fault => Serilog.Log.Warning("skipped unreadable cache entry: {Fault}", fault);
         Path = System.IO.Path.GetFullPath(path);
+        // Checked now: a folder of that name would otherwise surface at the first Put, after a pw.x run.
+        if (Directory.Exists(Path)) throw new IOException($"{Path}: is a folder, not a result cache file");
         if (!File.Exists(Path)) return;
         int lineNo = 0;
         foreach (var line in File.ReadLines(Path))
@@ -53,7 +57,7 @@ public sealed class JsonLinesDftResultCache : IDftResultCache
             catch (JsonException e)
             {
                 // A line torn by a crash mid-append is skipped, not fatal: the job is simply recomputed.
-                Serilog.Log.Warning("{Path}:{Line}: skipped unreadable cache entry ({Message})", Path, lineNo, e.Message);
+                onBadLine($"{Path}:{lineNo}: {e.Message}");
             }
         }
     }

@@ -12,6 +12,11 @@ public static class PlaneWaveBasis
     private const double BohrInAngstrom = 0.529177210903;
     private const double UsableFraction = 0.8;
 
+    /// <summary>Most lattice points the exact count visits. Beyond it the basis holds millions of plane waves, and the
+    /// volume of the cutoff sphere counts them to far better than the 80 % margin (a huge cell or cutoff in a job payload
+    /// would otherwise make this check run for hours).</summary>
+    private const double MaxVisited = 2e7;
+
     /// <summary>Number of G vectors with |G|² ≤ ecutwfc (Ry atomic units: bohr⁻²) at the Γ point.</summary>
     public static int CountAtGamma(DftCell cell, double ecutwfcRy)
     {
@@ -19,7 +24,14 @@ public static class PlaneWaveBasis
         var a = cell.LatticeAngstrom;
         double gmax = Math.Sqrt(ecutwfcRy);
         // |n_i| = |G·a_i| / 2π <= gmax |a_i| / 2π.
-        int[] lim = a.Select(r => (int)Math.Ceiling(gmax * Math.Sqrt(r.Sum(x => x * x)) / BohrInAngstrom / (2 * Math.PI))).ToArray();
+        double[] reach = a.Select(r => Math.Ceiling(gmax * Math.Sqrt(r.Sum(x => x * x)) / BohrInAngstrom / (2 * Math.PI))).ToArray();
+        if (!(reach.Aggregate(1.0, (p, n) => p * (2 * n + 1)) <= MaxVisited))
+        {
+            // N = Ω k³ / (6π²): the sphere's volume over the reciprocal cell's (2π)³/Ω.
+            double volumeBohr3 = Math.Abs(cell.VolumeAngstrom3) / Math.Pow(BohrInAngstrom, 3);
+            return (int)Math.Min(int.MaxValue, volumeBohr3 * gmax * gmax * gmax / (6 * Math.PI * Math.PI));
+        }
+        int[] lim = reach.Select(n => (int)n).ToArray();
         int count = 0;
         for (int i = -lim[0]; i <= lim[0]; i++)
         for (int j = -lim[1]; j <= lim[1]; j++)

@@ -15,6 +15,22 @@ public class DftProtocolTests
     }
 
     [Fact]
+    public void CountAtGamma_BeyondTheEnumerationLimit_IsTheCutoffSphereOverTheReciprocalCell()
+    {
+        // A 17.5 Å cubic cell: at 650 Ry the ~10⁷ plane waves are still enumerated, at 680 Ry the 2·10⁷-point box is
+        // exceeded and the sphere's volume counts them; it agrees with the exact count to well under 1 %.
+        const double a = 17.5, bohr = 0.529177210903;
+        var cubic = new DftCell([[a, 0, 0], [0, a, 0], [0, 0, a]], ["Si"], [[0, 0, 0]]);
+        static double Sphere(double ecut) => Math.Pow(a / bohr, 3) * Math.Pow(ecut, 1.5) / (6 * Math.PI * Math.PI);
+        Assert.InRange(PlaneWaveBasis.CountAtGamma(cubic, 650) / Sphere(650), 0.995, 1.005);
+        Assert.Equal((int)Sphere(680), PlaneWaveBasis.CountAtGamma(cubic, 680));
+        // A job payload's 10⁹ Ry: answered at once (it used to count for hours before the range check refused it).
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        Assert.Equal(int.MaxValue, PlaneWaveBasis.CountAtGamma(SiliconPrimitive(), 1e9));
+        Assert.True(sw.Elapsed.TotalSeconds < 1);
+    }
+
+    [Fact]
     public void MaxBands_SiliconAt10Ry_BelowWhatPwxRejected()
     {
         // pw.x ran nbnd 60 and failed at 66, 70 (S matrix) and 74 ('more bands than PWs!') with Davidson.
