@@ -196,8 +196,10 @@ public sealed record CampaignOptions
         Check(RewardModel.ReplayRatio is >= 0 and <= 1, "reward_model.replay_ratio", "must be in [0, 1]");
         Check(Relax.Fmax > 0 && double.IsFinite(Relax.Fmax), "relax.fmax", "must be a positive force (eV/Å)");
         Check(Relax.Steps >= 0, "relax.steps", "must be >= 0");
-        Check(Dft.EcutWfcRy is null or > 0, "dft.ecut_wfc_ry", "must be > 0 (or absent)");
-        Check(Dft.EcutRhoRy is null or > 0, "dft.ecut_rho_ry", "must be > 0 (or absent)");
+        // The same ranges a DFT worker checks (PwParameters): refused here, before the run folder, not at the first DFT job.
+        const double maxWfc = CrystalActors.Dft.Input.PwParameters.MaxEcutWfcRy, maxRho = CrystalActors.Dft.Input.PwParameters.MaxEcutRhoRy;
+        Check(Dft.EcutWfcRy is null or (> 0 and <= maxWfc), "dft.ecut_wfc_ry", $"must be in (0, {maxWfc}] Ry (or absent)");
+        Check(Dft.EcutRhoRy is null or (> 0 and <= maxRho), "dft.ecut_rho_ry", $"must be in (0, {maxRho}] Ry (or absent)");
         Check(Dft.KSpacingInvAngstrom is null or > 0, "dft.k_spacing_inv_angstrom", "must be > 0 (or absent)");
         Check(OfflineCql.CheckpointEvery >= 1 && OfflineCql.BatchSize >= 1, "offline_cql", "checkpoint_every and batch_size must be >= 1");
         Check(OfflineCql.CqlWeight >= 0 && double.IsFinite(OfflineCql.CqlWeight), "offline_cql.cql_weight", "must be a finite weight >= 0");

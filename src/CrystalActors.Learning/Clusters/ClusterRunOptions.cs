@@ -169,6 +169,9 @@ public sealed record ClusterRunOptions
         foreach (var m in Methods) if (!known.Contains(m)) Fail($"methods: unknown method '{m}' (valid: {string.Join(", ", known)})");
         if (Potential.Kind is not ("m3gnet" or "lennard-jones")) Fail($"potential.kind '{Potential.Kind}' is not one of m3gnet, lennard-jones");
         if (Potential.Dtype is not ("float32" or "float64")) Fail($"potential.dtype '{Potential.Dtype}' is not one of float32, float64");
+        if (Potential.Kind == "lennard-jones" && !(Potential.Epsilon > 0 && Potential.Sigma > 0 && double.IsFinite(Potential.Epsilon) && double.IsFinite(Potential.Sigma)))
+            Fail("potential: lennard-jones needs a positive, finite epsilon (eV) and sigma (Å)");
+        if (!(Relax.Fmax > 0 && double.IsFinite(Relax.Fmax)) || Relax.Steps < 0) Fail("relax: fmax must be a positive force (eV/Å) and steps >= 0");
         if (Environment.RewardMode is not ("delta" or "final")) Fail($"environment.reward_mode '{Environment.RewardMode}' is not one of delta, final");
         if (!(Environment.MinDistance > 0 && Environment.MaxDistance > Environment.MinDistance)) Fail("environment: need 0 < min_distance < max_distance");
         if (!(Rl.TrainFraction > 0 && Rl.TrainFraction < 1)) Fail("rl.train_fraction must be in (0, 1)");
