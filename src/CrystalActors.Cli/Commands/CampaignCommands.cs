@@ -50,18 +50,9 @@ public static class CampaignCommands
         node.AddTo(run);
         run.SetAction(async (p, ct) =>
         {
-            CampaignOptions options;
-            NodeSettings settings;
-            try
-            {
-                options = CampaignOptions.Load(p.GetValue(config)!.FullName);
-                settings = node.Read(p, CampaignRunner.Roles, CampaignRunner.JournalPath(options), CampaignRunner.Roles);
-            }
-            catch (Exception e) when (e is CampaignConfigException or ArgumentException or FileNotFoundException)
-            {
-                Log.Error("{Message}", e.Message);
-                return 2;
-            }
+            // A bad config or option ends the command here (Cli: one line, exit 2).
+            var options = CampaignOptions.Load(p.GetValue(config)!.FullName);
+            var settings = node.Read(p, CampaignRunner.Roles, CampaignRunner.JournalPath(options), CampaignRunner.Roles);
             var logFile = Path.Combine(CampaignRunner.RunDirectory(options), "logs", $"{settings.Name}.log");
             bool live = !Console.IsOutputRedirected && !Console.IsErrorRedirected && AnsiConsole.Profile.Capabilities.Interactive
                         && Environment.GetEnvironmentVariable("CRYSTAL_ACTORS_NO_LIVE") is null && settings.Roles.Contains("coordinator");
@@ -125,21 +116,13 @@ public static class CampaignCommands
         audit.Options.Add(postgres);
         audit.SetAction(async (p, ct) =>
         {
-            try
-            {
-                var options = CampaignOptions.Load(p.GetValue(config)!.FullName);
-                var kind = p.GetValue(postgres) ? JournalKind.Postgres : JournalKind.Sqlite;
-                var target = p.GetValue(journal) ?? (kind == JournalKind.Postgres ? Environment.GetEnvironmentVariable("CRYSTAL_ACTORS_JOURNAL") : CampaignRunner.JournalPath(options))
-                             ?? throw new ArgumentException("--postgres needs --journal-target or $CRYSTAL_ACTORS_JOURNAL");
-                var a = await CampaignAudit.ReadAsync(kind, target, ct);
-                Console.WriteLine(a);
-                return a.Lost == 0 && a.Duplicated == 0 ? 0 : 1;
-            }
-            catch (Exception e) when (e is CampaignConfigException or ArgumentException or FileNotFoundException)
-            {
-                Log.Error("{Message}", e.Message);
-                return 2;
-            }
+            var options = CampaignOptions.Load(p.GetValue(config)!.FullName);
+            var kind = p.GetValue(postgres) ? JournalKind.Postgres : JournalKind.Sqlite;
+            var target = p.GetValue(journal) ?? (kind == JournalKind.Postgres ? Environment.GetEnvironmentVariable("CRYSTAL_ACTORS_JOURNAL") : CampaignRunner.JournalPath(options))
+                         ?? throw new ArgumentException("--postgres needs --journal-target or $CRYSTAL_ACTORS_JOURNAL");
+            var a = await CampaignAudit.ReadAsync(kind, target, ct);
+            Console.WriteLine(a);
+            return a.Lost == 0 && a.Duplicated == 0 ? 0 : 1;
         });
         return audit;
     }
@@ -153,13 +136,7 @@ public static class CampaignCommands
         optimum.Options.Add(maxAssign);
         optimum.SetAction(p =>
         {
-            CampaignOptions options;
-            try { options = CampaignOptions.Load(p.GetValue(optConfig)!.FullName); }
-            catch (CampaignConfigException e)
-            {
-                Log.Error("{Message}", e.Message);
-                return 2;
-            }
+            var options = CampaignOptions.Load(p.GetValue(optConfig)!.FullName);
             var sw = System.Diagnostics.Stopwatch.StartNew();
             var r = CampaignRunner.FindOptimum(options, p.GetValue(maxAssign), m => Log.Information("{Progress}", m));
             Console.WriteLine(FormattableString.Invariant(

@@ -48,9 +48,7 @@ public static class ClusterCommands
         foreach (var o in new Option[] { state, runners, ranks, lease, attempts }) command.Options.Add(o);
         command.SetAction(async (p, ct) =>
         {
-            NodeSettings settings;
-            try { settings = node.Read(p, FarmRoles, Path.Combine(p.GetValue(state)!, "journal.db"), FarmRoles); }
-            catch (ArgumentException e) { Log.Error("{Message}", e.Message); return 2; }
+            var settings = node.Read(p, FarmRoles, Path.Combine(p.GetValue(state)!, "journal.db"), FarmRoles);
             CliLogging.AlsoToFile(Path.Combine(p.GetValue(state)!, "logs", $"{settings.Name}.log"), consoleWarningsOnly: false);
             var farmOptions = new FarmOptions { Lease = TimeSpan.FromSeconds(p.GetValue(lease)), MaxAttempts = p.GetValue(attempts) };
             var dft = settings.Roles.Contains("dft-worker")
@@ -111,10 +109,8 @@ public static class ClusterCommands
         foreach (var o in new Option[] { count, prefix, poison, kpoints }) command.Options.Add(o);
         command.SetAction(async (p, ct) =>
         {
-            NodeSettings settings;
-            try { settings = node.Read(p, ["client"], Path.Combine(Path.GetTempPath(), "crystal-actors-client.db")) with { Name = p.GetValue(node.Node) ?? "submit" }; }
-            catch (ArgumentException e) { Log.Error("{Message}", e.Message); return 2; }
-            if (settings.Seeds.Count == 0) { Log.Error("--seeds: a client must join a running cluster"); return 2; }
+            var settings = node.Read(p, ["client"], Path.Combine(Path.GetTempPath(), "crystal-actors-client.db")) with { Name = p.GetValue(node.Node) ?? "submit" };
+            if (settings.Seeds.Count == 0) throw new ArgumentException("--seeds: a client must join a running cluster");
             ClusterNode cluster;
             try { cluster = await ClusterNode.StartAsync(settings, TimeSpan.FromMinutes(1), ct); }
             catch (TimeoutException e) { Log.Error("{Message}", e.Message); return 3; }
@@ -158,9 +154,7 @@ public static class ClusterCommands
         command.Options.Add(PostgresOption);
         command.SetAction(async (p, ct) =>
         {
-            IReadOnlyList<object> events;
-            try { events = await JournalReader.EventsAsync(Kind(p), p.GetValue(journal)!, "dft-farm", ct); }
-            catch (FileNotFoundException e) { Log.Error("{Message}", e.Message); return 2; }
+            var events = await JournalReader.EventsAsync(Kind(p), p.GetValue(journal)!, "dft-farm", ct);
             var table = JobTable.Replay(events);
             var s = table.Summary();
             var inv = CultureInfo.InvariantCulture;

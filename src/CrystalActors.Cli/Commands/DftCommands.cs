@@ -7,6 +7,7 @@ using CrystalActors.Dft.Caching;
 using CrystalActors.Dft.Execution;
 using CrystalActors.Dft.Handlers;
 using CrystalActors.Dft.Input;
+using CrystalActors.Dft.Parsing;
 using Serilog;
 using Spectre.Console;
 
@@ -46,9 +47,11 @@ public static class DftCommands
         var pseudo = new Option<DirectoryInfo?>("--pseudo-root") { Description = "Folder with SSSP_1.3.0_PBE_efficiency(.json); default ../shared/pseudo." };
         var archive = new Option<DirectoryInfo?>("--archive") { Description = "Keep every attempt's pw.x input and output here." };
 
+        var batch = new BatchOptions();
         var run = new Command("run", "Run pw.x on crystals from --data or --cif and write one result line per crystal.");
         foreach (var o in new Option[] { data, cif, protocol, handlers, limit, indices, ids, maxSites, output, kmesh, ranks, wall, attempts, cache, pseudo, archive })
             run.Options.Add(o);
+        batch.AddTo(run);
         run.Validators.Add(r =>
         {
             if ((r.GetValue(data) is null) == (r.GetValue(cif) is null))
@@ -56,6 +59,7 @@ public static class DftCommands
         });
         run.SetAction(async (parse, ct) =>
         {
+            var errors = batch.Start(parse, "dft run");
             var proto = DftProtocol.ByName(parse.GetValue(protocol)!);
             if (parse.GetValue(kmesh) is { } k) proto = proto with { KPoints = KMesh.Parse(k) };
             var options = new DftServiceOptions
@@ -70,32 +74,64 @@ public static class DftCommands
                     WallTimeLimit = TimeSpan.FromMinutes(parse.GetValue(wall)),
                 },
             };
-            DftService service;
-            List<CrystalEntry> crystals;
-            try
-            {
-                IDftResultCache store = parse.GetValue(cache) is { } c ? new JsonLinesDftResultCache(c.FullName) : new InMemoryDftResultCache();
-                service = new DftService(options, store);
-                crystals = SelectCrystals(parse.GetValue(data), parse.GetValue(cif), parse.GetValue(indices), parse.GetValue(ids),
-                    parse.GetValue(maxSites), parse.GetValue(limit));
-            }
-            catch (Exception e) when (e is IOException or FormatException or ArgumentException or KeyNotFoundException or TypeInitializationException)
-            {
-                // Configuration and input problems are reported before any pw.x run, as one line.
-                Log.Error("dft run: {Message}", (e as TypeInitializationException)?.InnerException?.Message ?? e.Message);
-                return 2;
-            }
+            // Configuration and input problems end the command here, before any pw.x run (Cli: one line, exit 2).
+            IDftResultCache store = parse.GetValue(cache) is { } c ? new JsonLinesDftResultCache(c.FullName, errors.Report) : new InMemoryDftResultCache();
+            var service = new DftService(options, store);
+            var input = parse.GetValue(cif) ?? parse.GetValue(data)!;
+            var crystals = SelectCrystals(input, parse.GetValue(cif) is null ? "--data" : "--cif", parse.GetValue(indices), parse.GetValue(ids),
+                parse.GetValue(maxSites), parse.GetValue(limit), errors);
             Log.Information("dft run: {Count} crystals, protocol {Protocol} ({Hash}), handlers {Handlers}",
                 crystals.Count, proto.Name, proto.Hash, options.HandlersEnabled ? "on" : "off");
-            var results = await RunAll(service, proto, crystals, parse.GetValue(output)!, ct);
+            var results = await RunAll(service, proto, crystals, parse.GetValue(output)!, errors, ct);
             PrintSummary(results);
-            return results.Count > 0 && results.All(r => r.Result is null) ? 1 : 0;
+            errors.Finish(input.FullName, results.Count, ("ended_with_result", results.Count(o => o.Result.IsSuccess)), ("out", parse.GetValue(output)!.FullName));
+            return 0;
         });
 
         var command = new Command("dft", "Quantum ESPRESSO pw.x: inputs, runs, error handlers and the result cache.");
         command.Subcommands.Add(run);
         command.Subcommands.Add(Farm());
+        command.Subcommands.Add(Parse());
         return command;
+    }
+
+    /// <summary>`dft parse`: what pw.x printed, read from its output files (an archive's, or runs made elsewhere) by the parser
+    /// the service uses: one JSON line per file. A file that is not a pw.x output is a bad record.</summary>
+    private static Command Parse()
+    {
+        var files = new Option<string[]>("--output") { Description = "pw.x output files (what pw.x wrote to stdout).", Required = true, AllowMultipleArgumentsPerToken = true };
+        var output = new Option<FileInfo>("--out") { Description = "Output JSON lines, one per pw.x output.", Required = true };
+        var batch = new BatchOptions();
+        var cmd = new Command("parse", "Read pw.x output files: energy, gap, convergence, errors and the parser's warnings per file.");
+        cmd.Options.Add(files);
+        cmd.Options.Add(output);
+        batch.AddTo(cmd);
+        cmd.SetAction(p =>
+        {
+            var errors = batch.Start(p, "dft parse");
+            var lines = new List<string>();
+            foreach (var f in p.GetValue(files)!)
+                if (errors.Run(f, "pw.x output", _ => ParseOutput(f)) is { } line) lines.Add(line);
+            AtomicFile.WriteAllText(p.GetValue(output)!.FullName, string.Concat(lines.Select(l => l + "\n")));
+            errors.Finish("--output", lines.Count, ("out", p.GetValue(output)!.FullName));
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static string ParseOutput(string file)
+    {
+        if (!File.Exists(file)) throw new FileNotFoundException("the file does not exist", file);
+        string text = File.ReadAllText(file);
+        if (!text.Contains("Program PWSCF", StringComparison.Ordinal)) throw new InvalidDataException("not a pw.x output (no 'Program PWSCF' line)");
+        var o = PwOutputParser.Parse(text);
+        return JsonSerializer.Serialize(new Dictionary<string, object?>
+        {
+            ["file"] = file, ["job_done"] = o.JobDone, ["converged"] = o.Converged, ["convergence_not_achieved"] = o.ConvergenceNotAchieved,
+            ["energy_ry"] = o.TotalEnergyRy, ["gap_ev"] = o.BandGapEv, ["homo_ev"] = o.HomoEv, ["lumo_ev"] = o.LumoEv, ["fermi_energy_ev"] = o.FermiEnergyEv,
+            ["total_magnetization"] = o.TotalMagnetization, ["iterations"] = o.ScfIterations, ["nelec"] = o.NumberOfElectrons, ["nbnd"] = o.NumberOfBands,
+            ["wall_s"] = o.WallTimeSeconds, ["errors"] = o.Errors.Select(e => e.ToString()).ToList(), ["warnings"] = o.Warnings,
+        }, JsonLine);
     }
 
     /// <summary>
@@ -120,20 +156,13 @@ public static class DftCommands
         {
             CliLogging.ToFolder(parse.GetValue(state)!, "farm");
             var files = parse.GetValue(inputs)!;
+            // A missing or malformed design file ends the command before the farm starts (Cli: one line, exit 2).
             var jobs = new List<Campaign.Evaluation.DftBatchJob>();
-            try
+            foreach (var f in files)
             {
-                foreach (var f in files)
-                {
-                    if (!File.Exists(f)) throw new FileNotFoundException($"--cif {f} does not exist", f);
-                    foreach (var r in CrystalDataReader.ReadRecords(f))
-                        if (r.Structure is { } st) jobs.Add(new(JobIdOf(f, r.MaterialId, jobs.Count), st));
-                }
-            }
-            catch (Exception e) when (e is FileNotFoundException or CrystalFormatException or ArgumentException)
-            {
-                Log.Error("dft farm: {Message}", e.Message);
-                return 2;
+                if (!File.Exists(f)) throw new FileNotFoundException($"--cif {f} does not exist", f);
+                foreach (var r in CrystalDataReader.ReadRecords(f))
+                    if (r.Structure is { } st) jobs.Add(new(JobIdOf(f, r.MaterialId, jobs.Count), st));
             }
             var p = DftProtocol.ByName(parse.GetValue(protocol)!);
             if (parse.GetValue(ecutwfc) is { } w) p = p with { EcutWfcRy = w };
@@ -161,35 +190,34 @@ public static class DftCommands
     private static string JobIdOf(string file, string materialId, int n) =>
         $"{Path.GetFileName(Path.GetDirectoryName(Path.GetDirectoryName(Path.GetFullPath(file))))}-{Path.GetFileNameWithoutExtension(file)}-{materialId}".Replace(' ', '_') is var id && id.Length <= 120 ? id : $"design-{n}";
 
-    /// <summary>A crystal to compute and where it came from.</summary>
-    private sealed record CrystalEntry(int? Index, string? MaterialId, DftCell Cell, double? ReferenceBandGapEv);
+    /// <summary>A crystal to compute and where it came from (<paramref name="Where"/>: its place in the input, for messages).</summary>
+    private sealed record CrystalEntry(int? Index, string? MaterialId, string Where, DftCell Cell, double? ReferenceBandGapEv);
 
-    private static List<CrystalEntry> SelectCrystals(FileInfo? data, FileInfo? cif, string? indices, string? ids, int? maxSites, int? limit)
+    private static List<CrystalEntry> SelectCrystals(FileInfo file, string option, string? indices, string? ids, int? maxSites, int? limit, RecordErrors errors)
     {
-        var file = cif ?? data!;
-        if (!file.Exists) throw new FileNotFoundException($"{(cif is null ? "--data" : "--cif")} {file.FullName} does not exist", file.FullName);
-        var wantIndex = indices?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse).ToHashSet();
+        if (!file.Exists) throw new FileNotFoundException($"{option} {file.FullName} does not exist", file.FullName);
+        var wantIndex = indices?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(t => int.TryParse(t, out int i) ? i : throw new ArgumentException($"--indices: '{t}' is not an integer")).ToHashSet();
         var wantId = ids?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
         var selected = new List<CrystalEntry>();
-        foreach (var r in CrystalDataReader.ReadRecords(file.FullName, bad => Log.Warning("skipped: {Message}", bad.Message)))
+        foreach (var r in CrystalDataReader.ReadRecords(file.FullName, errors.Report))
         {
             if (wantIndex is not null && !wantIndex.Contains(r.Index)) continue;
             if (wantId is not null && !wantId.Contains(r.MaterialId)) continue;
-            if (r.Structure is null)
-            {
-                Log.Warning("{Id}: no coordinates in {File}, skipped", r.MaterialId, file.Name);
-                continue;
-            }
-            if (maxSites is { } m && r.Structure.NumSites > m) continue;
-            selected.Add(new CrystalEntry(r.Index, r.MaterialId, r.Structure.ToDftCell(), r.BandGap));
+            if (!errors.HasCoordinates(file.FullName, r)) continue;
+            if (maxSites is { } m && r.Structure!.NumSites > m) continue;
+            selected.Add(new CrystalEntry(r.Index, r.MaterialId, RecordErrors.Where(file.FullName, r), r.Structure!.ToDftCell(), r.BandGap));
             if (limit is { } l && selected.Count >= l) break;
         }
         return selected;
     }
 
-    private sealed record Outcome(CrystalEntry Entry, DftResult? Result, string? Error);
+    private sealed record Outcome(CrystalEntry Entry, DftResult Result);
 
-    private static async Task<List<Outcome>> RunAll(DftService service, DftProtocol protocol, List<CrystalEntry> crystals, FileInfo output, CancellationToken ct)
+    /// <summary>Every crystal through the service, one output line each as it ends; a crystal the service cannot set up
+    /// (an element without a pseudopotential, settings out of range) is a bad record. A pw.x failure is a result.</summary>
+    private static async Task<List<Outcome>> RunAll(DftService service, DftProtocol protocol, List<CrystalEntry> crystals, FileInfo output,
+        RecordErrors errors, CancellationToken ct)
     {
         var results = new List<Outcome>();
         if (output.Directory is { Exists: false } d) d.Create();
@@ -203,21 +231,14 @@ public static class DftCommands
                 {
                     if (ct.IsCancellationRequested) break;
                     string label = e.MaterialId ?? e.Cell.Formula;
-                    bar.Description = $"pw.x {protocol.Name}: {label} {e.Cell.Formula}";
-                    Outcome outcome;
-                    try
+                    bar.Description = Markup.Escape($"pw.x {protocol.Name}: {label} {e.Cell.Formula}"); // an id such as "mp-[1]" is text, not markup
+                    if (await errors.RunAsync(e.Where, "dft", token => service.RunAsync(e.Cell, protocol, label, token), ct) is { } result)
                     {
-                        outcome = new Outcome(e, await service.RunAsync(e.Cell, protocol, label, ct), null);
+                        var outcome = new Outcome(e, result);
+                        results.Add(outcome);
+                        await writer.WriteLineAsync(JsonSerializer.Serialize(ToLine(outcome), JsonLine));
+                        await writer.FlushAsync(CancellationToken.None);
                     }
-                    catch (Exception ex) when (ex is KeyNotFoundException or FileNotFoundException or ArgumentException or FormatException)
-                    {
-                        // A crystal the service cannot set up (e.g. an element without a pseudopotential) is reported, not fatal.
-                        Log.Warning("{Label}: {Message}", label, ex.Message);
-                        outcome = new Outcome(e, null, ex.Message);
-                    }
-                    results.Add(outcome);
-                    await writer.WriteLineAsync(JsonSerializer.Serialize(ToLine(outcome), JsonLine));
-                    await writer.FlushAsync(CancellationToken.None);
                     bar.Increment(1);
                 }
             });
@@ -233,20 +254,20 @@ public static class DftCommands
             ["material_id"] = o.Entry.MaterialId,
             ["formula"] = o.Entry.Cell.Formula,
             ["num_sites"] = o.Entry.Cell.NumSites,
-            ["status"] = r?.Status ?? "error",
-            ["failure_class"] = r is null ? "SetupError" : r.FailureClass.ToString(),
-            ["failure_detail"] = r?.FailureDetail ?? o.Error,
-            ["energy_ry"] = r?.TotalEnergyRy,
-            ["energy_ev"] = r?.TotalEnergyEv,
-            ["energy_per_atom_ry"] = r?.EnergyPerAtomRy,
-            ["gap_ev"] = r?.BandGapEv,
-            ["homo_ev"] = r?.HomoEv,
-            ["lumo_ev"] = r?.LumoEv,
-            ["fermi_energy_ev"] = r?.FermiEnergyEv,
-            ["total_magnetization"] = r?.TotalMagnetization,
-            ["iterations"] = r?.ScfIterations,
-            ["num_attempts"] = r?.Attempts.Count,
-            ["attempts"] = r?.Attempts.Select(a => new Dictionary<string, object?>
+            ["status"] = r.Status,
+            ["failure_class"] = r.FailureClass.ToString(),
+            ["failure_detail"] = r.FailureDetail,
+            ["energy_ry"] = r.TotalEnergyRy,
+            ["energy_ev"] = r.TotalEnergyEv,
+            ["energy_per_atom_ry"] = r.EnergyPerAtomRy,
+            ["gap_ev"] = r.BandGapEv,
+            ["homo_ev"] = r.HomoEv,
+            ["lumo_ev"] = r.LumoEv,
+            ["fermi_energy_ev"] = r.FermiEnergyEv,
+            ["total_magnetization"] = r.TotalMagnetization,
+            ["iterations"] = r.ScfIterations,
+            ["num_attempts"] = r.Attempts.Count,
+            ["attempts"] = r.Attempts.Select(a => new Dictionary<string, object?>
             {
                 ["failure_class"] = a.FailureClass.ToString(),
                 ["detail"] = a.Detail,
@@ -255,28 +276,28 @@ public static class DftCommands
                 ["iterations"] = a.ScfIterations,
                 ["energy_ry"] = a.TotalEnergyRy,
             }).ToList(),
-            ["wall_s"] = r is null ? null : Math.Round(r.WallSeconds, 2),
-            ["cache_hit"] = r?.CacheHit,
-            ["note"] = r?.Note,
+            ["wall_s"] = Math.Round(r.WallSeconds, 2),
+            ["cache_hit"] = r.CacheHit,
+            ["note"] = r.Note,
             ["reference_gap_ev"] = o.Entry.ReferenceBandGapEv,
-            ["protocol"] = r?.Protocol,
-            ["protocol_hash"] = r?.ProtocolHash,
-            ["fingerprint"] = r?.Fingerprint,
+            ["protocol"] = r.Protocol,
+            ["protocol_hash"] = r.ProtocolHash,
+            ["fingerprint"] = r.Fingerprint,
         };
     }
 
     private static void PrintSummary(List<Outcome> results)
     {
         var table = new Table().AddColumns("final class", "crystals", "share");
-        foreach (var g in results.GroupBy(o => o.Result is null ? "SetupError" : o.Result.FailureClass.ToString()).OrderByDescending(g => g.Count()))
+        foreach (var g in results.GroupBy(o => o.Result.FailureClass.ToString()).OrderByDescending(g => g.Count()))
             table.AddRow(g.Key, g.Count().ToString(), $"{100.0 * g.Count() / results.Count:F0}%");
         AnsiConsole.Write(table);
         var firstAttempt = new Table().AddColumns("attempt class (all attempts)", "count");
-        foreach (var g in results.Where(o => o.Result is not null).SelectMany(o => o.Result!.Attempts).GroupBy(a => a.FailureClass).OrderByDescending(g => g.Count()))
+        foreach (var g in results.SelectMany(o => o.Result.Attempts).GroupBy(a => a.FailureClass).OrderByDescending(g => g.Count()))
             firstAttempt.AddRow(g.Key.ToString(), g.Count().ToString());
         AnsiConsole.Write(firstAttempt);
-        int ok = results.Count(o => o.Result?.IsSuccess == true);
-        AnsiConsole.MarkupLine($"[bold]{ok}/{results.Count}[/] crystals ended with a result; cache hits: {results.Count(o => o.Result?.CacheHit == true)}; " +
-                               $"pw.x wall time {results.Sum(o => o.Result?.WallSeconds ?? 0):F0} s");
+        int ok = results.Count(o => o.Result.IsSuccess);
+        AnsiConsole.MarkupLine($"[bold]{ok}/{results.Count}[/] crystals ended with a result; cache hits: {results.Count(o => o.Result.CacheHit)}; " +
+                               $"pw.x wall time {results.Sum(o => o.Result.WallSeconds):F0} s");
     }
 }

@@ -48,9 +48,11 @@ public static class EvaluateCommands
         var output = new Option<string?>("--out") { Description = "JSON file for the table" };
         var cmd = new Command("dng", "Chemeleon2's DNG table: unique_pct, novel_pct, e_above_hull_mean_ev, metastable_pct (<= 0.1 eV/atom), stable_pct, msun/sun, smact_valid_pct, structure and composition diversity (Fréchet distance of MEGNet embeddings to the reference).");
         foreach (var o in new Option[] { generated, last, reference, data, sample, weights, output }) cmd.Options.Add(o);
-        cmd.SetAction(p => Guarded("evaluate dng", () =>
+        var strict = new BatchOptions(perRecordWork: false);
+        strict.AddTo(cmd);
+        cmd.SetAction(p =>
         {
-            var structures = GeneratedStructures.Read(p.GetValue(generated)!, p.GetValue(data), p.GetValue(last));
+            var structures = GeneratedStructures.Read(p.GetValue(generated)!, p.GetValue(data), strict.Start(p, "evaluate dng"), p.GetValue(last));
             Log.Information("{Count} generated crystals from {Path}", structures.Count, p.GetValue(generated));
             var setup = Resolved(new RewardSetup { Reference = SharedPaths.Resolve(p.GetValue(reference)!), ReferenceSample = p.GetValue(sample) });
             using var scorer = new RewardScorer(DngTable.Inputs(), setup, SharedPaths.Resolve(p.GetValue(weights)!));
@@ -60,7 +62,7 @@ public static class EvaluateCommands
             Console.WriteLine(json);
             if (p.GetValue(output) is { } path) AtomicFile.WriteAllText(path, json + "\n");
             return 0;
-        }));
+        });
         return cmd;
     }
 
@@ -77,12 +79,15 @@ public static class EvaluateCommands
         var output = new Option<string>("--out") { Description = "CSV: index,material_id,formula,unique,novel,creativity,e_above_hull_ev,energy,smact_valid,gap_ev,target_gap,structure_diversity,composition_diversity[,total]", Required = true };
         var cmd = new Command("components", "Every reward component (raw, unweighted, not normalised) per crystal of a file, computed as one batch: creativity against --reference, energy above the MP-20 hull, SMACT, predicted gap, diversity (per-sample MMD).");
         foreach (var o in new Option[] { data, reference, sample, weights, target, beta, config, output }) cmd.Options.Add(o);
-        cmd.SetAction(p => Guarded("reward components", () =>
+        var strict = new BatchOptions(perRecordWork: false);
+        strict.AddTo(cmd);
+        cmd.SetAction(p =>
         {
             var path = p.GetValue(data)!;
+            var errors = strict.Start(p, "reward components");
             var records = Directory.Exists(path)
-                ? GeneratedStructures.Read(path, null).Select((s, i) => (Id: s.Id ?? $"cif-{i}", Structure: s)).ToList()
-                : CrystalDataReader.ReadRecords(path, bad => Log.Warning("{Error}", bad.Message)).Where(r => r.Structure is not null)
+                ? GeneratedStructures.Read(path, null, errors).Select((s, i) => (Id: s.Id ?? $"cif-{i}", Structure: s)).ToList()
+                : CrystalDataReader.ReadRecords(path, errors.Report).Where(r => r.Structure is not null)
                     .Select(r => (Id: r.MaterialId, Structure: r.Structure!)).ToList();
             if (records.Count == 0) throw new InvalidDataException($"{path}: no crystals with coordinates");
             var kinds = RewardComponentOptions.Kinds.Select(k => new RewardComponentOptions { Kind = k }).ToList();
@@ -115,7 +120,7 @@ public static class EvaluateCommands
             AtomicFile.WriteAllText(p.GetValue(output)!, csv.ToString());
             Console.WriteLine($"{structures.Count} crystals -> {p.GetValue(output)}");
             return 0;
-        }));
+        });
         return cmd;
     }
 
@@ -131,23 +136,13 @@ public static class EvaluateCommands
             EnergyWeights = Path.Combine(shared, "reference", "m3gnet", "M3GNet-MP-2021.2.8-PES.safetensors"),
         };
     }
-
-    private static int Guarded(string what, Func<int> action)
-    {
-        try { return action(); }
-        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or NotSupportedException or FormatException
-                                      or CrystalFormatException or InvalidOperationException)
-        {
-            Log.Error("{What}: {Message}", what, e.Message);
-            return 2;
-        }
-    }
 }
 
 /// <summary>Generated crystals from what the generators write: CIF folders, `offline generate` outputs, data files.</summary>
 public static class GeneratedStructures
 {
-    public static List<Structure> Read(string path, string? skeletons, int lastEpisodes = 512)
+    /// <param name="errors">Where a bad record of a data file goes.</param>
+    public static List<Structure> Read(string path, string? skeletons, RecordErrors errors, int lastEpisodes = 512)
     {
         var journal = Path.Combine(path, "state", "journal.db");
         if (Directory.Exists(path) && File.Exists(journal))
@@ -179,7 +174,7 @@ public static class GeneratedStructures
             return files.Select(f => CifReader.ReadFile(f).WithId(Path.GetFileNameWithoutExtension(f))).ToList();
         }
         if (!File.Exists(path)) throw new FileNotFoundException($"'{path}' does not exist", path);
-        return CrystalDataReader.ReadRecords(path, bad => Log.Warning("{Error}", bad.Message)).Where(r => r.Structure is not null)
+        return CrystalDataReader.ReadRecords(path, errors.Report).Where(r => r.Structure is not null)
             .Select(r => r.Structure!.WithId(r.MaterialId)).ToList();
     }
 }

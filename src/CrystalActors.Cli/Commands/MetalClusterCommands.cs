@@ -26,10 +26,6 @@ public static class MetalClusterCommands
         return cmd;
     }
 
-    /// <summary>Bad input (config, XYZ, weights): one line naming the file, exit code 2.</summary>
-    private static bool IsInputError(Exception e) =>
-        e is ClusterConfigException or CrystalFormatException or FileNotFoundException or ArgumentException or KeyNotFoundException;
-
     private static Command Run()
     {
         var config = new Option<FileInfo>("--config") { Description = "Cluster-run file (cluster-config/clusters-*.json).", Required = true };
@@ -39,22 +35,14 @@ public static class MetalClusterCommands
         run.Options.Add(seedOpt);
         run.SetAction(p =>
         {
-            try
-            {
-                var o = ClusterRunOptions.Load(p.GetValue(config)!.FullName);
-                if (p.GetValue(seedOpt) is int sd) o = o with { Seed = sd, Name = $"{o.Name}-seed{sd}" };
-                CliLogging.ToFolder(Path.Combine(o.OutputRoot, o.Name), "run");
-                var s = ClusterRunner.Run(o);
-                foreach (var m in s)
-                    Console.WriteLine(FormattableString.Invariant($"{m.Method,-14} evaluations={m.Evaluations} min_energy_ev={m.MinEnergyEv:F4} n_unique={m.NUnique} n_low_energy={m.NLowEnergy} seconds={m.Seconds:F0}"));
-                Console.WriteLine($"outputs: {Path.Combine(o.OutputRoot, o.Name)}");
-                return 0;
-            }
-            catch (Exception e) when (IsInputError(e))
-            {
-                Log.Error("{Message}", e.Message);
-                return 2;
-            }
+            var o = ClusterRunOptions.Load(p.GetValue(config)!.FullName);
+            if (p.GetValue(seedOpt) is int sd) o = o with { Seed = sd, Name = $"{o.Name}-seed{sd}" };
+            CliLogging.ToFolder(Path.Combine(o.OutputRoot, o.Name), "run");
+            var s = ClusterRunner.Run(o);
+            foreach (var m in s)
+                Console.WriteLine(FormattableString.Invariant($"{m.Method,-14} evaluations={m.Evaluations} min_energy_ev={m.MinEnergyEv:F4} n_unique={m.NUnique} n_low_energy={m.NLowEnergy} seconds={m.Seconds:F0}"));
+            Console.WriteLine($"outputs: {Path.Combine(o.OutputRoot, o.Name)}");
+            return 0;
         });
         return run;
     }
@@ -90,20 +78,11 @@ public static class MetalClusterCommands
         node.AddTo(cmd);
         cmd.SetAction(async (p, ct) =>
         {
-            ClusterRunOptions o;
-            NodeSettings settings;
-            try
-            {
-                o = ClusterRunOptions.Load(p.GetValue(config)!.FullName);
-                settings = node.Read(p, ClusterCampaignRunner.Roles, ClusterCampaignRunner.DefaultNode(o).JournalTarget!, ClusterCampaignRunner.Roles);
-                if (settings.Roles.Contains("rollout") || settings.Roles.Contains("relaxer"))
-                    ClusterRunner.ReadSeed(o.SeedXyz, o.SeedFrame); // a bad seed file is one line now, not an actor failure later
-            }
-            catch (Exception e) when (IsInputError(e))
-            {
-                Log.Error("{Message}", e.Message);
-                return 2;
-            }
+            // A bad config, option or seed file ends the command here (Cli: one line, exit 2).
+            var o = ClusterRunOptions.Load(p.GetValue(config)!.FullName);
+            var settings = node.Read(p, ClusterCampaignRunner.Roles, ClusterCampaignRunner.DefaultNode(o).JournalTarget!, ClusterCampaignRunner.Roles);
+            if (settings.Roles.Contains("rollout") || settings.Roles.Contains("relaxer"))
+                ClusterRunner.ReadSeed(o.SeedXyz, o.SeedFrame); // a bad seed file is one line now, not an actor failure later
             var run = ClusterCampaignRunner.RunDirectory(o);
             var logFile = Path.Combine(run, "logs", $"{settings.Name}.log");
             CliLogging.AlsoToFile(logFile, consoleWarningsOnly: false);
@@ -152,22 +131,14 @@ public static class MetalClusterCommands
         model.AddTo(cmd);
         cmd.SetAction(p =>
         {
-            try
-            {
-                var (potential, owner) = ClusterRunner.LoadPotential(model.Read(p));
-                using var _ = owner;
-                var json = ClusterRunner.Evaluate(p.GetValue(xyz)!.FullName, potential, model.Relax(p), p.GetValue(tol));
-                var path = p.GetValue(output)!.FullName;
-                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-                AtomicFile.WriteAllText(path, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-                Console.WriteLine($"n_unique={json["n_unique"]} min_energy_ev={json["min_energy_ev"]} mean_energy_ev={json["mean_energy_ev"]} -> {path}");
-                return 0;
-            }
-            catch (Exception e) when (IsInputError(e))
-            {
-                Log.Error("{Message}", e.Message);
-                return 2;
-            }
+            var (potential, owner) = ClusterRunner.LoadPotential(model.Read(p));
+            using var _ = owner;
+            var json = ClusterRunner.Evaluate(p.GetValue(xyz)!.FullName, potential, model.Relax(p), p.GetValue(tol));
+            var path = p.GetValue(output)!.FullName;
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            AtomicFile.WriteAllText(path, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            Console.WriteLine($"n_unique={json["n_unique"]} min_energy_ev={json["min_energy_ev"]} mean_energy_ev={json["mean_energy_ev"]} -> {path}");
+            return 0;
         });
         return cmd;
     }
@@ -186,25 +157,17 @@ public static class MetalClusterCommands
         model.AddTo(cmd);
         cmd.SetAction(p =>
         {
-            try
-            {
-                var e = Element.FromSymbol(p.GetValue(element)!);
-                var (potential, owner) = ClusterRunner.LoadPotential(model.Read(p));
-                using var _ = owner;
-                var start = ClusterEnvironment.RandomCluster(e, p.GetValue(atoms), new PlacementRules(), new Random(p.GetValue(rngSeed)));
-                var r = BasinHopping.Run(potential, start, p.GetValue(budget),
-                    new BasinHoppingOptions { Temperature = p.GetValue(temperature), Relax = model.Relax(p) }, p.GetValue(rngSeed));
-                var path = p.GetValue(output)!.FullName;
-                ExtendedXyz.WriteMolecules(path, r.Minima.Isomers.Select((x, k) => (x.Molecule.Centered().WithId(null),
-                    (IEnumerable<KeyValuePair<string, object>>?)new KeyValuePair<string, object>[] { new("energy", x.Energy), new("rank", k), new("method", "basin-hopping") })));
-                Console.WriteLine(FormattableString.Invariant($"{e.Symbol}{p.GetValue(atoms)}: {r.Minima.Count} minima in {r.Evaluations} evaluations, lowest {r.Best.Energy:F4} eV -> {path}"));
-                return 0;
-            }
-            catch (Exception ex) when (IsInputError(ex))
-            {
-                Log.Error("{Message}", ex.Message);
-                return 2;
-            }
+            var e = Element.FromSymbol(p.GetValue(element)!);
+            var (potential, owner) = ClusterRunner.LoadPotential(model.Read(p));
+            using var _ = owner;
+            var start = ClusterEnvironment.RandomCluster(e, p.GetValue(atoms), new PlacementRules(), new Random(p.GetValue(rngSeed)));
+            var r = BasinHopping.Run(potential, start, p.GetValue(budget),
+                new BasinHoppingOptions { Temperature = p.GetValue(temperature), Relax = model.Relax(p) }, p.GetValue(rngSeed));
+            var path = p.GetValue(output)!.FullName;
+            ExtendedXyz.WriteMolecules(path, r.Minima.Isomers.Select((x, k) => (x.Molecule.Centered().WithId(null),
+                (IEnumerable<KeyValuePair<string, object>>?)new KeyValuePair<string, object>[] { new("energy", x.Energy), new("rank", k), new("method", "basin-hopping") })));
+            Console.WriteLine(FormattableString.Invariant($"{e.Symbol}{p.GetValue(atoms)}: {r.Minima.Count} minima in {r.Evaluations} evaluations, lowest {r.Best.Energy:F4} eV -> {path}"));
+            return 0;
         });
         return cmd;
     }

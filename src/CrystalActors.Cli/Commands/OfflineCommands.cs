@@ -142,10 +142,7 @@ public static class OfflineCommands
                 var byId = RewardRelabel.Read(rewardFile, parse.GetValue(rewardColumn)!);
                 var missing = ds.Ids.Where(id => !byId.ContainsKey(id)).ToList();
                 if (missing.Count > 0)
-                {
-                    Log.Error("{File}: no {Column} for {Count} training crystals (first: {First})", rewardFile, parse.GetValue(rewardColumn), missing.Count, missing[0]);
-                    return 2;
-                }
+                    throw new InvalidDataException($"{rewardFile}: no {parse.GetValue(rewardColumn)} for {missing.Count} training crystals (first: {missing[0]})");
                 terminal = ds.Ids.Select(id => (float)byId[id]).ToArray();
                 Log.Information("Terminal rewards relabelled from {File} ({Column}): mean {Mean:F3}", rewardFile, parse.GetValue(rewardColumn), terminal.Average());
             }
@@ -312,7 +309,7 @@ public static class OfflineCommands
             else
             {
                 var ckpt = parse.GetValue(checkpoint);
-                if (ckpt is null) { Log.Error("--checkpoint is required for --policy greedy"); return 2; }
+                if (ckpt is null) throw new ArgumentException("--checkpoint is required for --policy greedy");
                 var (net, opts, path) = OfflineTrainer.LoadPolicy(ckpt, dev);
                 using (net)
                 {

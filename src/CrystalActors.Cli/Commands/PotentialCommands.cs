@@ -37,16 +37,34 @@ public static class PotentialCommands
         public Option<int> Limit { get; } = new("--limit") { Description = "Use at most this many crystals (0 = all)", DefaultValueFactory = _ => 0 };
         public Option<int> Batch { get; } = new("--batch") { Description = "Crystals per batched potential call", DefaultValueFactory = _ => 16 };
         public Option<string> Dtype { get; } = new("--dtype") { Description = "float32 (matgl's default) or float64", DefaultValueFactory = _ => "float32" };
+        public BatchOptions Errors { get; } = new();
 
         public void AddTo(Command cmd)
         {
             foreach (var o in new Option[] { Weights, Data, Output, Limit, Batch, Dtype }) cmd.Options.Add(o);
+            Errors.AddTo(cmd);
         }
 
         public M3gnetPotential LoadPotential(ParseResult p) =>
             M3gnetPotential.Load(SharedPaths.Resolve(p.GetValue(Weights)!), ParseDtype(p.GetValue(Dtype)!));
-        public List<Mp20Record> ReadRecords(ParseResult p) => PotentialCommands.ReadRecords(p.GetValue(Data)!, p.GetValue(Limit));
         public int BatchSize(ParseResult p) => Math.Max(1, p.GetValue(Batch));
+
+        /// <summary>Every crystal of --data through <paramref name="work"/> in batches; bad records are reported and
+        /// skipped, the others written (one JSONL line each), the file whole at the end.</summary>
+        public void Run<T>(ParseResult p, string command, string what, Func<Structure[], IReadOnlyList<T>> work, Action<Stream, Mp20Record, T> write)
+        {
+            var errors = Errors.Start(p, command);
+            string path = p.GetValue(Data)!, output = p.GetValue(Output)!;
+            var records = ReadRecords(path, p.GetValue(Limit), errors);
+            var done = errors.RunChunked(records, BatchSize(p), r => RecordErrors.Where(path, r), what,
+                chunk => work(chunk.Select(r => r.Structure!).ToArray()).ToArray());
+            // The output appears whole when the work is done: an earlier file of that name stays until then.
+            AtomicFile.Write(output, stream =>
+            {
+                foreach (var (r, result) in done) write(stream, r, result);
+            });
+            errors.Finish(path, done.Count, ("out", output));
+        }
     }
 
     private static Command Eval()
@@ -57,22 +75,7 @@ public static class PotentialCommands
         cmd.SetAction(p =>
         {
             using var potential = common.LoadPotential(p);
-            var records = common.ReadRecords(p);
-            int ok = 0, failed = 0;
-            // The output appears whole when the work is done: an earlier file of that name stays until then.
-            AtomicFile.Write(p.GetValue(common.Output)!, stream =>
-            {
-                foreach (var chunk in records.Chunk(common.BatchSize(p)))
-                {
-                    var (valid, errors) = Validate(potential, chunk);
-                    var results = potential.Compute(valid.Select(v => v.Structure!).ToArray());
-                    for (int i = 0; i < valid.Count; i++) WriteEval(stream, valid[i], results[i]);
-                    foreach (var (r, message) in errors) WriteError(stream, r, message);
-                    ok += valid.Count;
-                    failed += errors.Count;
-                }
-            });
-            Log.Information("Evaluated {Ok} crystals with {Model} ({Failed} skipped) -> {Out}", ok, potential.Model.Name, failed, p.GetValue(common.Output));
+            common.Run(p, "potential eval", "energy", potential.Compute, WriteEval);
             return 0;
         });
         return cmd;
@@ -94,25 +97,13 @@ public static class PotentialCommands
             if (!(options.Fmax > 0)) throw new ArgumentException($"--fmax must be positive, got {options.Fmax}");
             if (options.MaxSteps < 0) throw new ArgumentException($"--steps must be ≥ 0, got {options.MaxSteps}");
             var relaxer = new FireRelaxer(potential, options);
-            var records = common.ReadRecords(p);
             var counts = new Dictionary<string, int>();
-            AtomicFile.Write(p.GetValue(common.Output)!, stream =>
+            common.Run(p, "relax", "relax", relaxer.Relax, (stream, r, result) =>
             {
-                foreach (var chunk in records.Chunk(common.BatchSize(p)))
-                {
-                    var (valid, errors) = Validate(potential, chunk);
-                    var results = relaxer.Relax(valid.Select(v => v.Structure!).ToArray());
-                    for (int i = 0; i < valid.Count; i++)
-                    {
-                        WriteRelax(stream, valid[i], results[i]);
-                        string key = results[i].Status.ToString();
-                        counts[key] = counts.GetValueOrDefault(key) + 1;
-                    }
-                    foreach (var (r, message) in errors) WriteError(stream, r, message);
-                }
+                WriteRelax(stream, r, result);
+                counts[result.Status.ToString()] = counts.GetValueOrDefault(result.Status.ToString()) + 1;
             });
-            Log.Information("Relaxed {Count} crystals with {Model}: {Statuses} -> {Out}", records.Count, potential.Model.Name,
-                string.Join(", ", counts.Select(kv => $"{kv.Key} {kv.Value}")), p.GetValue(common.Output));
+            Log.Information("Relaxed with {Model}: {Statuses}", potential.Model.Name, string.Join(", ", counts.Select(kv => $"{kv.Key} {kv.Value}")));
             return 0;
         });
         return cmd;
@@ -125,38 +116,12 @@ public static class PotentialCommands
         _ => throw new ArgumentException($"--dtype must be float32 or float64, got '{name}'"),
     };
 
-    private static List<Mp20Record> ReadRecords(string path, int limit)
+    /// <summary>The crystals of a data file (at most <paramref name="limit"/>); a bad record or one without coordinates goes to <paramref name="errors"/>.</summary>
+    private static List<Mp20Record> ReadRecords(string path, int limit, RecordErrors errors)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"data file '{path}' not found", path);
-        var records = CrystalDataReader.ReadRecords(path);
+        var records = CrystalDataReader.ReadRecords(path, errors.Report).Where(r => errors.HasCoordinates(path, r));
         return (limit > 0 ? records.Take(limit) : records).ToList();
-    }
-
-    /// <summary>Splits a chunk into crystals the potential can evaluate and (record, reason) for the others.</summary>
-    private static (List<Mp20Record> Valid, List<(Mp20Record, string)> Errors) Validate(M3gnetPotential potential, IEnumerable<Mp20Record> chunk)
-    {
-        var valid = new List<Mp20Record>();
-        var errors = new List<(Mp20Record, string)>();
-        foreach (var r in chunk)
-        {
-            if (r.Structure is null)
-            {
-                errors.Add((r, "record has no coordinates"));
-                continue;
-            }
-            try
-            {
-                foreach (var e in r.Structure.Species) potential.Model.TypeIndex(e);
-                valid.Add(r);
-            }
-            catch (ArgumentException ex)
-            {
-                errors.Add((r, ex.Message));
-            }
-        }
-        foreach (var (r, message) in errors)
-            Log.Warning("Skipping crystal {Index} ({Id}): {Reason}", r.Index, r.MaterialId, message);
-        return (valid, errors);
     }
 
     /// <summary>One JSONL line for crystal <paramref name="r"/>: its index and id, then <paramref name="body"/>'s fields.</summary>
@@ -208,12 +173,6 @@ public static class PotentialCommands
         foreach (var s in result.Trajectory) NumberValue(w, s.Volume);
         w.WriteEndArray();
         w.WriteEndObject();
-    });
-
-    private static void WriteError(Stream stream, Mp20Record r, string message) => WriteLine(stream, r, w =>
-    {
-        w.WriteString("status", "Error");
-        w.WriteString("error", message);
     });
 
     private static void WriteRows(Utf8JsonWriter w, string name, double[] values)

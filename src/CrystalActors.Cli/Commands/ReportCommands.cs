@@ -21,13 +21,7 @@ public static class ReportCommands
         command.SetAction(p =>
         {
             var dir = p.GetValue(run)!;
-            RunReport report;
-            try { report = RunReports.Write(dir); }
-            catch (RunFolderException e)
-            {
-                Log.Error("report: {Message}", e.Message);
-                return 2;
-            }
+            var report = RunReports.Write(dir); // a folder that is no run is an input fault (Cli: one line, exit 2)
             foreach (var note in report.Notes) Log.Information("{Note}", note);
             Logged(report, dir);
             return 0;

@@ -52,42 +52,42 @@ public static class RewardCommands
         var limit = LimitOption();
         var batch = new Option<int>("--batch") { Description = "Crystals per forward pass", DefaultValueFactory = _ => 512 };
         var output = new Option<string>("--out") { Description = "Output CSV: index,material_id,gap[,std]", Required = true };
+        var batchOptions = new BatchOptions();
         var cmd = new Command("predict", "Predict band gaps (eV, negative values clipped to 0) for the crystals of a data file.");
         foreach (var o in new Option[] { weights, data, fidelity, ensemble, split, limit, batch, output }) cmd.Options.Add(o);
-        cmd.SetAction(p => Guarded(() =>
+        batchOptions.AddTo(cmd);
+        cmd.SetAction(p =>
         {
-            var records = ReadRecords(p.GetValue(data)!, p.GetValue(split)!, p.GetValue(limit));
-            var structures = records.Select(r => r.Structure!).ToList();
+            var errors = batchOptions.Start(p, "reward predict");
+            string path = p.GetValue(data)!;
+            var records = ReadRecords(path, p.GetValue(split)!, p.GetValue(limit), errors);
             var f = FidelityNames.Parse(p.GetValue(fidelity)!);
-            double[] gaps;
-            double[]? std = null;
-            if (p.GetValue(ensemble) is { } dir)
+            int size = Math.Max(1, p.GetValue(batch));
+            using var ens = p.GetValue(ensemble) is { } dir ? RewardEnsemble.Load(dir) : null;
+            using var model = ens is null ? BandGapModel.Load(p.GetValue(weights) ?? throw new ArgumentException("give --weights FILE or --ensemble DIR")) : null;
+            if (ens is not null) Log.Information("Ensemble of {K} members from {Dir}", ens.Members.Count, p.GetValue(ensemble));
+            (double Gap, double? Std)[] Predict(Mp20Record[] chunk)
             {
-                using var ens = RewardEnsemble.Load(dir);
-                var e = ens.Predict(structures, f, p.GetValue(batch));
-                (gaps, std) = (e.Mean, e.Std);
-                Log.Information("Ensemble of {K} members from {Dir}", ens.Members.Count, dir);
+                var structures = chunk.Select(r => r.Structure!).ToList();
+                if (model is not null) return model.Predict(structures, f, size).GapsEv.Select(g => (g, (double?)null)).ToArray();
+                var e = ens!.Predict(structures, f, size);
+                return e.Mean.Select((g, i) => (g, (double?)e.Std[i])).ToArray();
             }
-            else
-            {
-                var w = p.GetValue(weights) ?? throw new ArgumentException("give --weights FILE or --ensemble DIR");
-                using var model = BandGapModel.Load(w);
-                gaps = model.Predict(structures, f, p.GetValue(batch)).GapsEv;
-            }
+            var rows = errors.RunChunked(records, size, r => RecordErrors.Where(path, r), "gap", Predict);
             // CSV through a CSV writer (an id with a comma or a newline is quoted, never a forged row), written whole.
             AtomicFile.Write(p.GetValue(output)!, stream =>
             {
                 using var csv = CsvHelper.CsvWriter.Create(stream, CsvHelper.CsvWriterOptions.Default, leaveOpen: true);
-                csv.WriteHeader(std is null ? ["index", "material_id", "gap"] : ["index", "material_id", "gap", "std"]);
-                for (int i = 0; i < records.Count; i++)
+                csv.WriteHeader(ens is null ? ["index", "material_id", "gap"] : ["index", "material_id", "gap", "std"]);
+                foreach (var (r, (gap, std)) in rows)
                 {
-                    string[] row = [records[i].Index.ToString(Inv), records[i].MaterialId, gaps[i].ToString("R", Inv)];
-                    csv.WriteRecord(std is null ? row : [.. row, std[i].ToString("R", Inv)]);
+                    string[] row = [r.Index.ToString(Inv), r.MaterialId, gap.ToString("R", Inv)];
+                    csv.WriteRecord(std is { } sd ? [.. row, sd.ToString("R", Inv)] : row);
                 }
             });
-            Log.Information("Wrote {Count} {Fidelity} band gaps to {Out}", records.Count, f.Label(), p.GetValue(output));
+            errors.Finish(path, rows.Count, ("fidelity", f.Label()), ("out", p.GetValue(output)));
             return 0;
-        }));
+        });
         return cmd;
     }
 
@@ -112,23 +112,26 @@ public static class RewardCommands
         var output = new Option<string>("--out") { Description = "New weight file (must not exist)", Required = true };
         var cmd = new Command("finetune", "Fine-tune on (structure, DFT gap) samples (target: dft_gap field, else band_gap) and write a new version.");
         foreach (var o in new Option[] { weights, data, split, limit, steps, lr, batch, replay, seed, replayData, output }) cmd.Options.Add(o);
-        cmd.SetAction(p => Guarded(() =>
+        var strict = new BatchOptions(perRecordWork: false);
+        strict.AddTo(cmd);
+        cmd.SetAction(p =>
         {
-            var samples = ReadSamples(p.GetValue(data)!, p.GetValue(split)!, p.GetValue(limit));
+            var errors = strict.Start(p, "reward finetune");
+            var samples = ReadSamples(p.GetValue(data)!, p.GetValue(split)!, p.GetValue(limit), errors);
             using var parent = BandGapModel.Load(p.GetValue(weights)!);
             var tuner = new RewardModelFineTuner(new FineTuneOptions
             {
                 Steps = p.GetValue(steps), LearningRate = p.GetValue(lr), BatchSize = p.GetValue(batch),
                 ReplayRatio = p.GetValue(replay), Seed = p.GetValue(seed),
             });
-            if (p.GetValue(replayData) is { } rp) tuner.AddToReplay(parent, ReadSamples(rp, "all", 0));
+            if (p.GetValue(replayData) is { } rp) tuner.AddToReplay(parent, ReadSamples(rp, "all", 0, errors));
             var sw = System.Diagnostics.Stopwatch.StartNew();
             var result = tuner.FineTune(parent, samples, p.GetValue(output));
             using var _ = result.Model;
             Console.WriteLine($"version {result.Model.Version} written to {result.Path}: {result.Losses.Count} steps in {sw.Elapsed.TotalSeconds:F1} s, " +
                               $"loss (normalised MSE) first {result.Losses[0]:F4}, last {result.Losses[^1]:F4}, mean of last 10 {result.Losses.TakeLast(10).Average():F4}");
             return 0;
-        }));
+        });
         return cmd;
     }
 
@@ -143,10 +146,13 @@ public static class RewardCommands
         var output = new Option<string>("--out") { Description = "Directory for member_00.safetensors ... (files must not exist)", Required = true };
         var cmd = new Command("ensemble", "Build an ensemble: the pretrained model plus K-1 members fine-tuned on bootstrap draws with different seeds.");
         foreach (var o in new Option[] { weights, data, split, limit, members, steps, lr, batch, replay, seed, output }) cmd.Options.Add(o);
-        cmd.SetAction(p => Guarded(() =>
+        var strict = new BatchOptions(perRecordWork: false);
+        strict.AddTo(cmd);
+        cmd.SetAction(p =>
         {
             CliLogging.ToFolder(p.GetValue(output)!, "ensemble");
-            var samples = ReadSamples(p.GetValue(data)!, p.GetValue(split)!, p.GetValue(limit));
+            var errors = strict.Start(p, "reward ensemble");
+            var samples = ReadSamples(p.GetValue(data)!, p.GetValue(split)!, p.GetValue(limit), errors);
             using var pretrained = BandGapModel.Load(p.GetValue(weights)!);
             var options = new FineTuneOptions
             {
@@ -156,7 +162,7 @@ public static class RewardCommands
             using var ens = RewardEnsemble.Train(pretrained, samples, p.GetValue(members), options, p.GetValue(output));
             Console.WriteLine($"{ens.Members.Count} members written to {p.GetValue(output)}");
             return 0;
-        }));
+        });
         return cmd;
     }
 
@@ -170,9 +176,12 @@ public static class RewardCommands
         var fidelity = FidelityOption();
         var cmd = new Command("evaluate", "MAE (eV) of predicted gaps against the data's band_gap / dft_gap; for an ensemble also the fraction of errors within 1 and 2 std.");
         foreach (var o in new Option[] { weights, ensemble, data, split, limit, fidelity }) cmd.Options.Add(o);
-        cmd.SetAction(p => Guarded(() =>
+        var strict = new BatchOptions(perRecordWork: false);
+        strict.AddTo(cmd);
+        cmd.SetAction(p =>
         {
-            var samples = ReadSamples(p.GetValue(data)!, p.GetValue(split)!, p.GetValue(limit));
+            var errors = strict.Start(p, "reward evaluate");
+            var samples = ReadSamples(p.GetValue(data)!, p.GetValue(split)!, p.GetValue(limit), errors);
             var structures = samples.Select(s => s.Structure).ToList();
             var f = FidelityNames.Parse(p.GetValue(fidelity)!);
             Console.WriteLine($"{samples.Count} crystals ({p.GetValue(split)}) of {p.GetValue(data)}, fidelity {f.Label()}");
@@ -199,7 +208,7 @@ public static class RewardCommands
                     Console.WriteLine($"  member {k}: MAE {Mae(e.Members[k], samples):F4} eV");
             }
             return 0;
-        }));
+        });
         return cmd;
     }
 
@@ -221,10 +230,13 @@ public static class RewardCommands
         { Description = "Also score e_hull of the held-out crystals against the hull of these files (MP-20 train and val) and time 64-crystal query batches", AllowMultipleArgumentsPerToken = true };
         var cmd = new Command("hull-fit", "Fit per-element chemical potentials μ so that E_M3GNet/atom − Σ x μ ≈ formation_energy_per_atom (single points on the data's geometries, no relaxation).");
         foreach (var o in new Option[] { data, output, weights, energies, saveEnergies, ridge, noGgaU, batch, reference }) cmd.Options.Add(o);
-        cmd.SetAction(p => Guarded(() =>
+        var strict = new BatchOptions(perRecordWork: false);
+        strict.AddTo(cmd);
+        cmd.SetAction(p =>
         {
+            var errors = strict.Start(p, "reward hull-fit");
             string dataPath = p.GetValue(data)!, weightsPath = SharedPaths.Resolve(p.GetValue(weights)!);
-            var records = ReadRecords(dataPath, "all", 0).Where(r => r.FormationEnergyPerAtom is { } ef && double.IsFinite(ef)).ToList();
+            var records = ReadRecords(dataPath, "all", 0, errors).Where(r => r.FormationEnergyPerAtom is { } ef && double.IsFinite(ef)).ToList();
             var structures = records.Select(r => r.Structure!).ToList();
             string model = Path.GetFileNameWithoutExtension(weightsPath);
             double[] perAtom;
@@ -238,9 +250,9 @@ public static class RewardCommands
             {
                 using var potential = M3gnetPotential.Load(weightsPath);
                 var sw = System.Diagnostics.Stopwatch.StartNew();
-                (perAtom, var errors) = HullEnergyReward.EnergiesPerAtom(potential, structures, Math.Max(1, p.GetValue(batch)));
+                (perAtom, var failures) = HullEnergyReward.EnergiesPerAtom(potential, structures, Math.Max(1, p.GetValue(batch)));
                 Log.Information("M3GNet ({Model}) single points on {Count} crystals in {Seconds:F0} s, {Failed} failed",
-                    model, structures.Count, sw.Elapsed.TotalSeconds, errors.Count(e => e is not null));
+                    model, structures.Count, sw.Elapsed.TotalSeconds, failures.Count(e => e is not null));
                 if (p.GetValue(saveEnergies) is { } save) WriteEnergies(save, records, perAtom);
             }
             var samples = new List<(FormationEnergySample Sample, bool HeldOut)>();
@@ -274,7 +286,7 @@ public static class RewardCommands
             Console.WriteLine($"written to {p.GetValue(output)}");
             if (p.GetValue(reference) is { Length: > 0 } refs) ReportHull(refs, mu, heldOut);
             return 0;
-        }));
+        });
         return cmd;
     }
 
@@ -377,44 +389,27 @@ public static class RewardCommands
         return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(f));
     }
 
-    /// <summary>Bad input (missing file, existing output, malformed data) ends the command with its message and exit code 1,
-    /// not a stack trace.</summary>
-    private static int Guarded(Func<int> action)
-    {
-        try
-        {
-            return action();
-        }
-        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or NotSupportedException or FormatException)
-        {
-            Log.Error("reward: {Message}", e.Message);
-            return 1;
-        }
-    }
-
     private static double Mae(double[] predicted, IReadOnlyList<RewardSample> samples) =>
         predicted.Select((g, i) => Math.Abs(g - samples[i].GapEv)).Average();
 
-    /// <summary>Records with coordinates, filtered by split and limit.</summary>
-    private static List<Mp20Record> ReadRecords(string path, string split, int limit)
+    /// <summary>Records with coordinates, filtered by split and limit; a bad record or one without coordinates goes to
+    /// <paramref name="errors"/>.</summary>
+    private static List<Mp20Record> ReadRecords(string path, string split, int limit, RecordErrors errors)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"data file '{path}' does not exist", path);
-        int noCoords = 0;
-        var records = DatasetSplit.Select(CrystalDataReader.ReadRecords(path), split)
-            .Where(r => { if (r.Structure is null) noCoords++; return r.Structure is not null; });
+        var records = DatasetSplit.Select(CrystalDataReader.ReadRecords(path, errors.Report), split).Where(r => errors.HasCoordinates(path, r));
         var list = (limit > 0 ? records.Take(limit) : records).ToList();
-        if (noCoords > 0) Log.Warning("{Path}: skipped {Count} records without coordinates", path, noCoords);
         if (list.Count == 0) throw new InvalidDataException($"{path}: no crystals with coordinates in split '{split}'");
         return list;
     }
 
     /// <summary>(structure, gap) samples: a JSONL `dft_gap` field wins over `band_gap`; records with neither are skipped.</summary>
-    private static List<RewardSample> ReadSamples(string path, string split, int limit)
+    private static List<RewardSample> ReadSamples(string path, string split, int limit, RecordErrors errors)
     {
-        var dftGaps = ReadDftGaps(path);
+        var dftGaps = ReadDftGaps(path, errors);
         var samples = new List<RewardSample>();
         int noTarget = 0;
-        foreach (var r in ReadRecords(path, split, limit))
+        foreach (var r in ReadRecords(path, split, limit, errors))
         {
             double? gap = dftGaps.TryGetValue(r.MaterialId, out var d) ? d : r.BandGap;
             if (gap is { } g && double.IsFinite(g)) samples.Add(new RewardSample(r.Structure!, g, r.MaterialId));
@@ -426,8 +421,9 @@ public static class RewardCommands
         return samples;
     }
 
-    /// <summary>material_id → dft_gap for JSONL files that carry one (the MP-20 reader does not know this field).</summary>
-    private static Dictionary<string, double> ReadDftGaps(string path)
+    /// <summary>material_id → dft_gap for JSONL files that carry one (the MP-20 reader does not know this field). A line
+    /// that is not JSON is left to the record reader, which reports it; a dft_gap that is not a finite number is reported here.</summary>
+    private static Dictionary<string, double> ReadDftGaps(string path, RecordErrors errors)
     {
         var gaps = new Dictionary<string, double>(StringComparer.Ordinal);
         string name = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? path[..^3] : path;
@@ -439,17 +435,17 @@ public static class RewardCommands
         {
             lineNo++;
             if (!line.Contains("\"dft_gap\"", StringComparison.Ordinal)) continue;
-            try
+            JsonDocument doc;
+            try { doc = JsonDocument.Parse(line); }
+            catch (JsonException) { continue; }
+            using (doc)
             {
-                using var doc = JsonDocument.Parse(line);
                 var root = doc.RootElement;
-                if (root.TryGetProperty("dft_gap", out var g) && g.ValueKind == JsonValueKind.Number &&
-                    root.TryGetProperty("material_id", out var id) && id.GetString() is { } mid)
-                    gaps[mid] = g.GetDouble();
-            }
-            catch (JsonException e)
-            {
-                Log.Warning("{Path}:{Line}: cannot read dft_gap: {Error}", path, lineNo, e.Message);
+                if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("dft_gap", out var g) || g.ValueKind == JsonValueKind.Null) continue;
+                if (g.ValueKind != JsonValueKind.Number || !g.TryGetDouble(out double gap) || !double.IsFinite(gap))
+                    errors.Report($"{path}:{lineNo}: dft_gap: {g.GetRawText()} is not a finite number");
+                else if (root.TryGetProperty("material_id", out var id) && id.ValueKind == JsonValueKind.String)
+                    gaps[id.GetString()!] = gap;
             }
         }
         return gaps;

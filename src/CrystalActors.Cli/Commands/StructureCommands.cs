@@ -44,17 +44,19 @@ public static class StructureCommands
         strategy.AcceptOnlyFromAmong("crystalnn", "radius");
         var cutoff = new Option<double>("--cutoff") { Description = "Radius in Å for --strategy radius.", DefaultValueFactory = _ => 5.0 };
         var output = OutOption("Output JSONL: one line per crystal {\"index\", \"material_id\", \"edges\": [[i, j, [a, b, c]], ...]}.");
+        var batch = new BatchOptions();
         var cmd = new Command("neighbors", "Undirected periodic neighbour edges for every crystal of a data file.")
         {
             Options = { data, strategy, cutoff, output },
         };
+        batch.AddTo(cmd);
         cmd.SetAction(parse =>
         {
             string strat = parse.GetValue(strategy)!;
             double r = parse.GetValue(cutoff);
-            if (strat == "radius" && !(r > 0)) { Log.Error("--cutoff must be a positive distance in Å, got {Cutoff}", r); return 2; }
+            if (strat == "radius" && !(r > 0)) throw new ArgumentException($"--cutoff must be a positive distance in Å, got {r}");
             Func<Structure, IReadOnlyList<PeriodicEdge>> edgesOf = strat == "radius" ? s => RadiusStrategy(s, r) : CrystalNNStrategy;
-            return RunBatch(parse.GetValue(data)!, parse.GetValue(output)!, "neighbors", record =>
+            RunBatch(parse.GetValue(data)!, parse.GetValue(output)!, batch.Start(parse, "structure neighbors"), "neighbors", needsCoordinates: true, record =>
             {
                 var edges = edgesOf(record.Structure!);
                 var sb = new StringBuilder(64 + 24 * edges.Count);
@@ -67,7 +69,8 @@ public static class StructureCommands
                     sb.Append('[').Append(e.I).Append(", ").Append(e.J).Append(", [").Append(e.A).Append(", ").Append(e.B).Append(", ").Append(e.C).Append("]]");
                 }
                 return sb.Append("]}").ToString();
-            }, header: null);
+            }, JsonLines);
+            return 0;
         });
         return cmd;
     }
@@ -95,26 +98,29 @@ public static class StructureCommands
     {
         var data = DataOption();
         var output = OutOption("Output CSV: index,material_id,formula,valid (formula as CDVAE passes it to SMACT: Z order, gcd-reduced).");
+        var batch = new BatchOptions();
         var cmd = new Command("validity", "SMACT composition validity (CDVAE's smact_validity with the Pauling test and alloys) for every crystal.")
         {
             Options = { data, output },
         };
+        batch.AddTo(cmd);
         cmd.SetAction(parse =>
         {
             int valid = 0;
             var cache = new Dictionary<string, bool>();
-            int rc = RunBatch(parse.GetValue(data)!, parse.GetValue(output)!, "validity", record =>
+            // Rows without coordinates (the train "nocoords" split) still have a composition: validity needs no more.
+            int ok = RunBatch(parse.GetValue(data)!, parse.GetValue(output)!, batch.Start(parse, "structure validity"), "validity", needsCoordinates: false, record =>
             {
                 var comp = record.Composition;
                 string formula = comp.ZOrderedReducedFormula;
-                bool ok;
+                bool isValid;
                 lock (cache)
-                    if (!cache.TryGetValue(formula, out ok)) cache[formula] = ok = SmactValidity.IsValid(comp);
-                if (ok) Interlocked.Increment(ref valid);
-                return string.Create(CultureInfo.InvariantCulture, $"{record.Index},{record.MaterialId},{formula},{(ok ? 1 : 0)}");
-            }, header: "index,material_id,formula,valid");
-            if (rc != 2) Log.Information("{Valid} compositions valid ({Distinct} distinct compositions checked)", valid, cache.Count);
-            return rc;
+                    if (!cache.TryGetValue(formula, out isValid)) cache[formula] = isValid = SmactValidity.IsValid(comp);
+                if (isValid) Interlocked.Increment(ref valid);
+                return new[] { record.Index.ToString(CultureInfo.InvariantCulture), record.MaterialId, formula, isValid ? "1" : "0" };
+            }, Csv("index", "material_id", "formula", "valid"));
+            Log.Information("{Valid} of {Ok} compositions valid ({Distinct} distinct compositions checked)", valid, ok, cache.Count);
+            return 0;
         });
         return cmd;
     }
@@ -124,15 +130,18 @@ public static class StructureCommands
         var data = DataOption();
         var symprec = new Option<double>("--symprec") { Description = "spglib distance tolerance in Å.", DefaultValueFactory = _ => SpaceGroupAnalyzer.DefaultSymprec };
         var output = OutOption("Output CSV: index,material_id,spacegroup,symbol,dataset_spacegroup.");
+        var batch = new BatchOptions();
         var cmd = new Command("spacegroup", "Space group of every crystal with spglib (angle tolerance 5°, as pymatgen).")
         {
             Options = { data, symprec, output },
         };
+        batch.AddTo(cmd);
         cmd.SetAction(parse =>
         {
             double tol = parse.GetValue(symprec);
+            if (!(tol > 0 && double.IsFinite(tol))) throw new ArgumentException($"--symprec must be a positive distance in Å, got {tol}");
             int agree = 0, withField = 0;
-            int rc = RunBatch(parse.GetValue(data)!, parse.GetValue(output)!, "spacegroup", record =>
+            RunBatch(parse.GetValue(data)!, parse.GetValue(output)!, batch.Start(parse, "structure spacegroup"), "spacegroup", needsCoordinates: true, record =>
             {
                 var sg = SpaceGroupAnalyzer.GetSpaceGroup(record.Structure!, tol);
                 if (record.SpacegroupNumber is int given)
@@ -140,78 +149,52 @@ public static class StructureCommands
                     Interlocked.Increment(ref withField);
                     if (given == sg.Number) Interlocked.Increment(ref agree);
                 }
-                return string.Create(CultureInfo.InvariantCulture, $"{record.Index},{record.MaterialId},{sg.Number},{sg.InternationalSymbol},{record.SpacegroupNumber}");
-            }, header: "index,material_id,spacegroup,symbol,dataset_spacegroup");
-            if (rc != 2 && withField > 0) Log.Information("Space group equals the data set's field for {Agree}/{Total} crystals", agree, withField);
-            return rc;
+                var inv = CultureInfo.InvariantCulture;
+                return new[] { record.Index.ToString(inv), record.MaterialId, sg.Number.ToString(inv), sg.InternationalSymbol, record.SpacegroupNumber?.ToString(inv) ?? "" };
+            }, Csv("index", "material_id", "spacegroup", "symbol", "dataset_spacegroup"));
+            if (withField > 0) Log.Information("Space group equals the data set's field for {Agree}/{Total} crystals", agree, withField);
+            return 0;
         });
         return cmd;
     }
 
     /// <summary>
-    /// Reads every record, maps each to one output line (in input order, on all cores), and writes them. A bad
-    /// record is logged with file:line: reason and skipped; a crystal that fails in <paramref name="map"/> is
-    /// logged and skipped too. Exit code 0 when everything was processed, 1 when some records were skipped.
+    /// Reads every record, maps each to one output row (in input order, on all cores) and writes them, the file whole at
+    /// the end (gzipped for a .gz name). Bad records and records whose <paramref name="map"/> fails go to
+    /// <paramref name="errors"/> and are skipped. Returns how many rows were written.
     /// </summary>
-    private static int RunBatch(string dataPath, string outPath, string what, Func<Mp20Record, string> map, string? header)
+    private static int RunBatch<T>(string dataPath, string outPath, RecordErrors errors, string what, bool needsCoordinates,
+        Func<Mp20Record, T> map, Action<TextWriter, IEnumerable<T>> write) where T : class
     {
-        if (!File.Exists(dataPath)) { Log.Error("Data file {Path} does not exist", dataPath); return 2; }
-        int bad = 0, failed = 0, done = 0;
+        if (!File.Exists(dataPath)) throw new FileNotFoundException($"--data {dataPath} does not exist", dataPath);
         var watch = Stopwatch.StartNew();
-        IEnumerable<Mp20Record> records;
-        try
+        var records = CrystalDataReader.ReadRecords(dataPath, errors.Report);
+        int done = 0;
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
+        AtomicFile.Write(outPath, stream =>
         {
-            records = CrystalDataReader.ReadRecords(dataPath, ex =>
+            using var writer = DataFile.CreateText(stream, outPath);
+            var rows = records.AsParallel().AsOrdered().Select(record =>
             {
-                Interlocked.Increment(ref bad);
-                Log.Warning("Skipping bad record: {Error}", ex.Message);
+                if (needsCoordinates && !errors.HasCoordinates(dataPath, record)) return null;
+                return errors.Run(RecordErrors.Where(dataPath, record), what, _ => map(record));
             });
-        }
-        catch (ArgumentException ex) { Log.Error("{Error}", ex.Message); return 2; }
-
-        using var writer = DataFile.CreateText(outPath);
-        if (header is not null) writer.WriteLine(header);
-        try
-        {
-            var lines = records.AsParallel().AsOrdered().Select(record =>
-            {
-                if (record.Structure is null)
-                {
-                    // Rows without coordinates (the train "nocoords" split) still have a composition: validity works.
-                    if (what != "validity")
-                    {
-                        Interlocked.Increment(ref failed);
-                        Log.Warning("{File}: record {Index} ({Id}) has no coordinates; skipped", dataPath, record.Index, record.MaterialId);
-                        return null;
-                    }
-                }
-                try
-                {
-                    return map(record);
-                }
-                catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
-                {
-                    Interlocked.Increment(ref failed);
-                    Log.Warning("{File}: record {Index} ({Id}): {What} failed: {Error}", dataPath, record.Index, record.MaterialId, what, ex.Message);
-                    return null;
-                }
-            });
-            foreach (var line in lines)
-            {
-                if (line is null) continue;
-                writer.WriteLine(line);
-                done++;
-            }
-        }
-        catch (CrystalFormatException ex)
-        {
-            // A file-level error (for example a malformed CIF file) stops the run.
-            Log.Error("{Error}", ex.Message);
-            return 2;
-        }
-        double seconds = watch.Elapsed.TotalSeconds;
-        Log.Information("{What}: {Done} crystals written to {Out} in {Seconds:F2} s ({Rate:F0}/s); {Bad} bad records and {Failed} failures skipped",
-            what, done, outPath, seconds, done / Math.Max(seconds, 1e-9), bad, failed);
-        return bad + failed > 0 ? 1 : 0;
+            write(writer, rows.Where(r => r is not null).Select(r => { done++; return r!; }));
+        });
+        errors.Finish(dataPath, done, ("out", outPath), ("seconds", Math.Round(watch.Elapsed.TotalSeconds, 2)));
+        return done;
     }
+
+    private static void JsonLines(TextWriter w, IEnumerable<string> lines)
+    {
+        foreach (var line in lines) w.WriteLine(line);
+    }
+
+    /// <summary>Rows through a CSV writer: an id with a comma, a quote or a newline is quoted, never a forged row.</summary>
+    private static Action<TextWriter, IEnumerable<string[]>> Csv(params string[] header) => (w, rows) =>
+    {
+        using var csv = CsvHelper.CsvWriter.Create(w, CsvHelper.CsvWriterOptions.Default, leaveOpen: true);
+        csv.WriteHeader(header);
+        foreach (var row in rows) csv.WriteRecord(row);
+    };
 }
