@@ -6,7 +6,7 @@ using CrystalActors.Runtime.Messages;
 
 namespace CrystalActors.Cli.Tests.Corpus;
 
-/// <summary>Configs (campaign and metal-cluster runs) and wire messages: a bad config stops the command before any work.</summary>
+/// <summary>Configs (campaign and metal-cluster runs), run folders and wire messages: a bad config stops the command before any work.</summary>
 public static partial class MalformedCorpus
 {
     /// <summary>The checkout's cluster-config/ (the real configs are the starting point of each case).</summary>
@@ -104,6 +104,17 @@ public static partial class MalformedCorpus
         };
         foreach (var (name, xyz) in seeds)
             yield return Cli("config", $"clusters/{name}", new Files().Add("seed.xyz", xyz).Add("clusters.json", L(o => o["seed_xyz"] = "seed.xyz")), ClusterRun(), 2);
+    }
+
+    /// <summary>Run folders `report` reads: one that is no run is one line naming it.</summary>
+    private static IEnumerable<CorpusCase> RunFolders()
+    {
+        string[] Report(string folder) => ["report", "--run", In(folder)];
+        yield return Cli("runfolder", "empty-folder", Files.Of("run/notes.txt", "nothing here"), Report("run"), 2, names: "run");
+        yield return Cli("runfolder", "missing-folder", Files.Of("other/notes.txt", ""), Report("run"), 2, names: "run");
+        yield return Cli("runfolder", "report-json-garbage", new Files().Add("run/report.json", "{ not json").Add("run/config.json", "{}"), Report("run"), 0);
+        yield return Cli("runfolder", "scalars-garbage", Files.Of("run/scalars.csv", "wall_time,step,tag,value\nx,y,z\n\u0000\u0001,,\n1e999,NaN,loss,abc\n"), Report("run"), 0);
+        yield return Cli("runfolder", "offline-options-garbage", new Files().Add("run/options.json", "[1, 2").Add("run/scalars.csv", "step,loss\nfoo,bar\n"), Report("run"), 0);
     }
 
     /// <summary>Every message contract the serializer decodes, by manifest.</summary>

@@ -7,7 +7,7 @@ namespace CrystalActors.Cli.Tests.Corpus;
 /// <summary>
 /// The malformed-input corpus (issue #19): generated cases, mostly a bad record between good ones, for every input the
 /// system reads — crystal files (MP-20 JSONL, CSV with CIF, CIF, POSCAR), weights (safetensors), pw.x outputs, DFT cache
-/// lines, campaign and cluster configs, farm payloads and wire messages — each with the outcome the error policy promises.
+/// lines, campaign and cluster configs, run folders, farm payloads and wire messages — each with the outcome the error policy promises.
 /// One partial file per family.
 /// </summary>
 public static partial class MalformedCorpus
@@ -15,7 +15,7 @@ public static partial class MalformedCorpus
     private static readonly Lazy<IReadOnlyList<CorpusCase>> Cases = new(() =>
     {
         var all = Jsonl().Concat(Csv()).Concat(Cif()).Concat(Poscar()).Concat(SafeTensorFiles()).Concat(PwOutputs())
-            .Concat(CacheLines()).Concat(Configs()).Concat(Payloads()).Concat(WireMessages()).ToList();
+            .Concat(CacheLines()).Concat(Configs()).Concat(RunFolders()).Concat(Payloads()).Concat(WireMessages()).ToList();
         var duplicate = all.GroupBy(c => c.Name).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null) throw new InvalidOperationException($"corpus case name '{duplicate.Key}' is used twice");
         return all;
