@@ -1,3 +1,5 @@
+using CrystalActors.Tests.Shared;
+
 namespace CrystalActors.Cli.Tests.Corpus;
 
 /// <summary>
@@ -40,7 +42,9 @@ public sealed class MalformedInputCorpusTests
     {
         var byKind = MalformedCorpus.All.GroupBy(c => c.Kind).ToDictionary(g => g.Key, g => g.Count());
         Assert.True(MalformedCorpus.All.Count >= 300, $"{MalformedCorpus.All.Count} cases");
-        foreach (var kind in new[] { "jsonl", "csv", "cif", "poscar", "safetensors", "pwx", "cache", "config", "payload", "wire" })
+        // The cache lines go through `dft run`, whose service needs pw.x: without Quantum ESPRESSO they are left out.
+        string[] kinds = ["jsonl", "csv", "cif", "poscar", "safetensors", "pwx", "config", "payload", "wire", .. PwFactAttribute.Installed ? ["cache"] : Array.Empty<string>()];
+        foreach (var kind in kinds)
             Assert.True(byKind.GetValueOrDefault(kind) >= 5, $"{kind}: {byKind.GetValueOrDefault(kind)} cases");
     }
 }
