@@ -1,3 +1,5 @@
+using CrystalActors.Dft.Parsing;
+
 namespace CrystalActors.Dft.Input;
 
 /// <summary>
@@ -9,17 +11,16 @@ namespace CrystalActors.Dft.Input;
 /// </summary>
 public static class PlaneWaveBasis
 {
-    private const double BohrInAngstrom = 0.529177210903;
     private const double UsableFraction = 0.8;
 
     /// <summary>Number of G vectors with |G|² ≤ ecutwfc (Ry atomic units: bohr⁻²) at the Γ point.</summary>
     public static int CountAtGamma(DftCell cell, double ecutwfcRy)
     {
-        var b = cell.ReciprocalLatticeInvAngstrom.Select(r => r.Select(x => x * BohrInAngstrom).ToArray()).ToArray();
+        var b = cell.ReciprocalLatticeInvAngstrom.Select(r => r.Select(x => x * PwOutput.BohrRadiusAngstrom).ToArray()).ToArray();
         var a = cell.LatticeAngstrom;
         double gmax = Math.Sqrt(ecutwfcRy);
         // |n_i| = |G·a_i| / 2π <= gmax |a_i| / 2π.
-        int[] lim = a.Select(r => (int)Math.Ceiling(gmax * Math.Sqrt(r.Sum(x => x * x)) / BohrInAngstrom / (2 * Math.PI))).ToArray();
+        int[] lim = a.Select(r => (int)Math.Ceiling(gmax * Math.Sqrt(r.Sum(x => x * x)) / PwOutput.BohrRadiusAngstrom / (2 * Math.PI))).ToArray();
         int count = 0;
         for (int i = -lim[0]; i <= lim[0]; i++)
         for (int j = -lim[1]; j <= lim[1]; j++)
