@@ -1,6 +1,7 @@
 using System.CommandLine;
 using CrystalActors.Cli;
 using CrystalActors.Cli.Commands;
+using CrystalActors.Crystals.Io;
 
 // crystal-actors: one executable, one sub-command tree. Each area of the system contributes its
 // commands from its own file under Commands/, so that adding a capability never touches this file
@@ -31,9 +32,13 @@ try
 catch (Exception e) when (e is not OperationCanceledException)
 {
     var trace = Path.Combine(Path.GetTempPath(), $"crystal-actors-error-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Environment.ProcessId}.log");
-    File.WriteAllText(trace, e.ToString());
+    // A full disk that stopped the command may refuse the trace too; the line must come out all the same.
+    string traceNote;
+    try { File.WriteAllText(trace, e.ToString()); traceNote = $"trace in {trace}"; }
+    catch (Exception t) when (t is IOException or UnauthorizedAccessException) { traceNote = $"no trace: {FileErrors.Describe(t) ?? t.Message}"; }
     var shown = e is AggregateException or System.Reflection.TargetInvocationException ? e.GetBaseException() : e;
-    Console.Error.WriteLine($"crystal-actors: {shown.Message} (trace in {trace})");
+    // Disk full and read-only say so in plain words, whatever wraps them.
+    Console.Error.WriteLine($"crystal-actors: {FileErrors.Describe(e) ?? shown.Message} ({traceNote})");
     return 1;
 }
 finally

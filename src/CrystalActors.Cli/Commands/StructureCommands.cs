@@ -169,7 +169,9 @@ public static class StructureCommands
         }
         catch (ArgumentException ex) { Log.Error("{Error}", ex.Message); return 2; }
 
-        using var writer = DataFile.CreateText(outPath);
+        // Committed only when every record was seen: a run stopped by a file-level error keeps the previous output.
+        using var output = DataFile.CreateText(outPath);
+        var writer = output.Writer;
         if (header is not null) writer.WriteLine(header);
         try
         {
@@ -209,6 +211,7 @@ public static class StructureCommands
             Log.Error("{Error}", ex.Message);
             return 2;
         }
+        output.Commit();
         double seconds = watch.Elapsed.TotalSeconds;
         Log.Information("{What}: {Done} crystals written to {Out} in {Seconds:F2} s ({Rate:F0}/s); {Bad} bad records and {Failed} failures skipped",
             what, done, outPath, seconds, done / Math.Max(seconds, 1e-9), bad, failed);
