@@ -111,7 +111,7 @@ public static partial class PwOutputParser
             }
             else if (SpeciesTableRegex().IsMatch(line))
             {
-                i = ReadSpeciesTable(lines, i, out speciesLabels);
+                i = ReadSpeciesTable(lines, i, warnings, out speciesLabels);
             }
             else if (line.Contains("positions (alat units)", StringComparison.Ordinal))
             {
@@ -288,7 +288,7 @@ public static partial class PwOutputParser
     }
 
     /// <summary>Reads the species labels of the 'atomic species   valence    mass' table; returns the index of its last row.</summary>
-    private static int ReadSpeciesTable(List<string> lines, int header, out IReadOnlyList<string> labels)
+    private static int ReadSpeciesTable(List<string> lines, int header, List<string> warnings, out IReadOnlyList<string> labels)
     {
         var read = new List<string>();
         int i = header + 1;
@@ -298,8 +298,19 @@ public static partial class PwOutputParser
             if (!m.Success) break;
             read.Add(m.Groups[1].Value);
         }
-        labels = read;
+        labels = CutOff(i, lines, "atomic species", warnings) ? [] : read;
         return i - 1;
+    }
+
+    /// <summary>
+    /// A table that runs to the end of the output may have lost rows to a kill; it is dropped (with a warning) so
+    /// that a truncated run is never taken for a run of another crystal.
+    /// </summary>
+    private static bool CutOff(int end, List<string> lines, string table, List<string> warnings)
+    {
+        if (end < lines.Count) return false;
+        warnings.Add($"{table} table cut off by the end of the output");
+        return true;
     }
 
     /// <summary>
@@ -322,7 +333,7 @@ public static partial class PwOutputParser
             }
             read.Add(new PwEchoSite(m.Groups[1].Value, tau));
         }
-        sites = read;
+        sites = CutOff(i, lines, "positions", warnings) ? [] : read;
         return i - 1;
     }
 

@@ -82,8 +82,9 @@ public sealed class ReadOnlyFolderFactAttribute : FactAttribute
     private static string? Find()
     {
         var temp = Directory.CreateTempSubdirectory("ca-readonly-").FullName;
-        File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute
-                                   | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        if (!OperatingSystem.IsWindows())
+            File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute
+                                       | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
         if (Refuses(temp)) return temp;
         Directory.Delete(temp);
         return Refuses("/sys") ? "/sys" : null;

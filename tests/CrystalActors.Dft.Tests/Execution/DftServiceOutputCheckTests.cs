@@ -23,7 +23,7 @@ public sealed class DftServiceOutputCheckTests : IDisposable
         File.WriteAllText(output, outputText);
         string script = Path.Combine(_dir.FullName, "pw.x");
         File.WriteAllText(script, $"#!/bin/sh\ncat '{output}'\n");
-        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         return new DftService(new DftServiceOptions
         {
             PseudoRoot = TestData.PseudoRoot,

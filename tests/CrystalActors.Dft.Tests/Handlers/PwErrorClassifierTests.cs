@@ -43,6 +43,17 @@ public class PwErrorClassifierTests
     }
 
     [Fact]
+    public void Classify_KilledInsideThePositionsTable_IsUnknownNotAMismatch()
+    {
+        string full = TestData.Output("val_mp-22894_A");
+        int cut = full.IndexOf("tau(   3)", StringComparison.Ordinal);
+        var o = PwOutputParser.Parse(full[..full.LastIndexOf('\n', cut)] + "\n");
+        Assert.Empty(o.InputEcho.Sites);
+        Assert.Contains(o.Warnings, w => w.Contains("cut off"));
+        Assert.Equal(DftFailureClass.Unknown, PwErrorClassifier.Classify(o, CellOf("val_mp-22894_A"), PwTermination.Exited, 137, Fixed).Class);
+    }
+
+    [Fact]
     public void Classify_NegativeGapUnderFixedOccupations_IsMetallic()
     {
         // NbH under the paper protocol converged with LUMO 0.78 eV below HOMO (reference gap_ev -0.7806).
