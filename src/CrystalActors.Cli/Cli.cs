@@ -1,3 +1,4 @@
+using CrystalActors.Crystals.Io;
 using System.CommandLine;
 using System.Reflection;
 using System.Text.Json;
@@ -98,9 +99,11 @@ public static class Cli
             return ExitInput;
         }
         var log = Path.Combine(Path.GetTempPath(), $"crystal-actors-error-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Environment.ProcessId}-{Guid.NewGuid():N}.log");
+        // A full disk that stopped the command may refuse the trace too; the line must come out all the same.
         try { File.WriteAllText(log, fault.ToString()); }
-        catch (Exception io) when (io is IOException or UnauthorizedAccessException) { log = $"not written: {io.Message}"; }
-        Console.Error.WriteLine($"error: {OneLine(e.Message)} (details in {log})");
+        catch (Exception io) when (io is IOException or UnauthorizedAccessException) { log = $"not written: {FileErrors.Describe(io) ?? io.Message}"; }
+        // Disk full and read-only say so in plain words, whatever wraps them.
+        Console.Error.WriteLine($"error: {OneLine(FileErrors.Describe(fault) ?? e.Message)} (details in {log})");
         return ExitUnexpected;
     }
 

@@ -95,7 +95,7 @@ public sealed class DftService
             var run = await _runner.RunAsync(input, $"{name}.{n}", monitor, cancellationToken).ConfigureAwait(false);
             wall += run.WallSeconds;
             lastOutput = PwOutputParser.Parse(run.OutputText, run.CrashFileText);
-            diagnosis = PwErrorClassifier.Classify(lastOutput, run.Termination, run.ExitCode, parameters, run.MonitorReason);
+            diagnosis = PwErrorClassifier.Classify(lastOutput, cell, run.Termination, run.ExitCode, parameters, run.MonitorReason);
             if (diagnosis.Class == DftFailureClass.Unknown && run.StandardErrorText.Trim() is { Length: > 0 } err)
                 diagnosis = diagnosis with { Detail = $"{diagnosis.Detail}; stderr: {(err.Length > 300 ? "..." + err[^300..] : err)}" };
             Archive(name, n, input, run);
@@ -128,8 +128,10 @@ public sealed class DftService
         }
 
         var result = BuildResult(cell, protocol, label, fingerprint, nelec, note, attempts, lastOutput!, diagnosis!, wall);
-        // Cancellation, wall-time kills and unexplained crashes depend on the moment and the machine, not on the crystal.
-        if (result.FailureClass is not (DftFailureClass.Cancelled or DftFailureClass.WallTimeExceeded or DftFailureClass.Unknown))
+        // Cancellation, wall-time kills, unexplained crashes and outputs that were not this input's depend on the
+        // moment and the machine, not on the crystal.
+        if (result.FailureClass is not (DftFailureClass.Cancelled or DftFailureClass.WallTimeExceeded or DftFailureClass.Unknown
+            or DftFailureClass.OutputMismatch))
             _cache.Put(key, result);
         return result;
     }

@@ -24,4 +24,32 @@ public class AtomicFileTests
         }
         finally { Directory.Delete(dir, true); }
     }
+
+    [Fact]
+    public void PendingFile_NotCommitted_LeavesThePreviousFileAndNoTemporaryOne()
+    {
+        var dir = Directory.CreateTempSubdirectory("atomic-").FullName;
+        try
+        {
+            var path = Path.Combine(dir, "out.xyz.gz");
+            using (var first = DataFile.CreateText(path))
+            {
+                first.Writer.Write("old\n");
+                first.Commit();
+            }
+            using (var second = DataFile.CreateText(path)) second.Writer.Write("a run stopped half way\n");
+            using var read = DataFile.OpenText(path);
+            Assert.Equal("old\n", read.ReadToEnd());
+            Assert.Equal(["out.xyz.gz"], Directory.GetFiles(dir).Select(Path.GetFileName));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void TargetOf_TemporaryName_IsTheFileItStandsFor()
+    {
+        Assert.Equal("/r/report.json", AtomicFile.TargetOf("/r/.report.json.17.0123456789abcdef0123456789abcdef.tmp"));
+        Assert.Equal("/r/.hidden.tmp", AtomicFile.TargetOf("/r/.hidden.tmp"));
+        Assert.Equal("/r/report.json", AtomicFile.TargetOf("/r/report.json"));
+    }
 }

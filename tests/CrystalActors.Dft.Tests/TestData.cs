@@ -28,6 +28,15 @@ public static class TestData
     public static IReadOnlyList<ReferenceRun> ReferenceRuns => Runs.Value;
 
     public static ReferenceRun Run(string runName) => ReferenceRuns.Single(r => r.RunName == runName);
+
+    /// <summary>Names of the pw.x outputs in outputs/ (some are reruns that the reference list does not hold).</summary>
+    public static IReadOnlyList<string> OutputNames =>
+        Directory.GetFiles(OutputsDir, "*.out").Select(f => Path.GetFileNameWithoutExtension(f)).Order(StringComparer.Ordinal).ToList();
+
+    /// <summary>The reference run of an output in outputs/, or for a rerun the first run of the same crystal.</summary>
+    public static ReferenceRun RunOf(string outputName) =>
+        ReferenceRuns.FirstOrDefault(r => r.RunName == outputName)
+        ?? ReferenceRuns.First(r => outputName.StartsWith($"val_{r.MaterialId}_", StringComparison.Ordinal));
 }
 
 /// <summary>One line of qe_val_reference.jsonl.</summary>

@@ -14,6 +14,8 @@ using CrystalActors.Learning.Offline;
 using CrystalActors.Runtime.Cluster;
 using CrystalActors.Runtime.Farming;
 using CrystalActors.Runtime.Messages;
+using CrystalActors.Runtime.Persistence;
+using CsvHelper;
 using Serilog;
 
 namespace CrystalActors.Campaign.Clusters;
@@ -79,6 +81,13 @@ public sealed class ClusterCoordinatorActor : ReceivePersistentActor, IWithTimer
     }
 
     public override string PersistenceId => "cluster-campaign";
+
+    /// <summary>Akka's own line may say only "cannot rollback"; this one says when the disk is full or the folder read-only.</summary>
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    {
+        if (SqliteJournal.Explain(Context.System, cause) is { } why) _log.Error("Journal write failed: {0}", why);
+        base.OnPersistFailure(cause, @event, sequenceNr);
+    }
 
     private void Decide(ClusterCampaignInput input)
     {
@@ -235,25 +244,35 @@ public static class ClusterCampaignOutputs
             .Select((c, k) => (c.Cluster, (IEnumerable<KeyValuePair<string, object>>?)new KeyValuePair<string, object>[] { new("energy", c.Energy), new("rank", k) })).ToList();
         ExtendedXyz.WriteMolecules(Path.Combine(run, "candidates.xyz"), candidates);
 
+        static string I(long x) => x.ToString(CultureInfo.InvariantCulture);
+        static string R(double x) => x.ToString("R", CultureInfo.InvariantCulture);
         using (var tb = new TensorBoardWriter(Path.Combine(run, "tensorboard")))
         {
-            var curve = new System.Text.StringBuilder("evaluations,best_unrelaxed_energy_ev,mean_return\n");
             foreach (var (ev, best, ret) in s.Curve)
             {
-                curve.Append(FormattableString.Invariant($"{ev},{best:R},{ret:R}\n"));
                 if (double.IsFinite(best)) tb.AddScalar("charts/best_unrelaxed_energy", best, ev);
                 tb.AddScalar("charts/mean_return", ret, ev);
             }
-            AtomicFile.WriteAllText(Path.Combine(run, "curve.csv"), curve.ToString());
-            var ppo = new System.Text.StringBuilder("version,evaluations,episodes,mean_return,policy_loss,value_loss,entropy\n");
+            AtomicFile.Write(Path.Combine(run, "curve.csv"), stream =>
+            {
+                using var csv = CsvWriter.Create(stream, CsvWriterOptions.Default, leaveOpen: true);
+                csv.WriteHeader(["evaluations", "best_unrelaxed_energy_ev", "mean_return"]);
+                foreach (var (ev, best, ret) in s.Curve) csv.WriteRecord([I(ev), R(best), R(ret)]);
+            });
             foreach (var u in s.Updates)
             {
-                ppo.Append(FormattableString.Invariant($"{u.Update.Version},{u.Evaluations},{u.Update.Episodes},{u.Update.MeanReturn:R},{u.Update.PolicyLoss:R},{u.Update.ValueLoss:R},{u.Update.Entropy:R}\n"));
                 tb.AddScalar("losses/policy", u.Update.PolicyLoss, u.Evaluations);
                 tb.AddScalar("losses/value", u.Update.ValueLoss, u.Evaluations);
                 tb.AddScalar("losses/entropy", u.Update.Entropy, u.Evaluations);
             }
-            AtomicFile.WriteAllText(Path.Combine(run, "ppo.csv"), ppo.ToString());
+            AtomicFile.Write(Path.Combine(run, "ppo.csv"), stream =>
+            {
+                using var csv = CsvWriter.Create(stream, CsvWriterOptions.Default, leaveOpen: true);
+                csv.WriteHeader(["version", "evaluations", "episodes", "mean_return", "policy_loss", "value_loss", "entropy"]);
+                foreach (var u in s.Updates)
+                    csv.WriteRecord([I(u.Update.Version), I(u.Evaluations), I(u.Update.Episodes), R(u.Update.MeanReturn), R(u.Update.PolicyLoss),
+                        R(u.Update.ValueLoss), R(u.Update.Entropy)]);
+            });
         }
         var json = new JsonObject
         {

@@ -211,6 +211,13 @@ public sealed class ClusterLearnerActor : ReceivePersistentActor, IWithUnbounded
 
     public override string PersistenceId => "learner-clusters";
 
+    /// <summary>Akka's own line may say only "cannot rollback"; this one says when the disk is full or the folder read-only.</summary>
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    {
+        if (SqliteJournal.Explain(Context.System, cause) is { } why) _log.Error("Journal write failed: {0}", why);
+        base.OnPersistFailure(cause, @event, sequenceNr);
+    }
+
     private void Start()
     {
         _ppo = new ClusterPpo(_c.Ppo, _c.Options.Rules(), _c.Options.Seed);

@@ -1,3 +1,6 @@
+using System.Globalization;
+using CsvHelper;
+
 namespace CrystalActors.Campaign.Reporting;
 
 /// <summary>
@@ -7,7 +10,7 @@ namespace CrystalActors.Campaign.Reporting;
 /// </summary>
 public sealed class CampaignScalars : IDisposable
 {
-    private readonly StreamWriter _writer;
+    private readonly CsvWriter _csv;
     private readonly CrystalActors.Learning.Offline.TensorBoardWriter _tensorboard;
 
     /// <summary>Whether this run's scalars.csv was created now (a new run, not a resumed one).</summary>
@@ -18,14 +21,17 @@ public sealed class CampaignScalars : IDisposable
         Directory.CreateDirectory(runDirectory);
         var path = Path.Combine(runDirectory, "scalars.csv");
         IsNew = !File.Exists(path);
-        _writer = new StreamWriter(path, append: true) { AutoFlush = true };
-        if (IsNew) _writer.WriteLine("wall_time,step,tag,value");
+        // '\n' as the rows of earlier versions, which a resumed run appends to; a tag is quoted if it ever needs it.
+        _csv = CsvWriter.Create(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read), new CsvWriterOptions { NewLine = "\n" }, leaveOpen: false);
+        if (IsNew) _csv.WriteHeader(["wall_time", "step", "tag", "value"]);
         _tensorboard = new CrystalActors.Learning.Offline.TensorBoardWriter(Path.Combine(runDirectory, "tensorboard"));
     }
 
     public void Write(long step, string tag, double value)
     {
-        _writer.WriteLine(FormattableString.Invariant($"{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0:F3},{step},{tag},{value:G8}"));
+        var inv = CultureInfo.InvariantCulture;
+        _csv.WriteRecord([(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0).ToString("F3", inv), step.ToString(inv), tag, value.ToString("G8", inv)]);
+        _csv.Flush(); // a killed node loses no point
         if (double.IsFinite(value)) _tensorboard.AddScalar(tag, value, step);
     }
 
@@ -44,7 +50,7 @@ public sealed class CampaignScalars : IDisposable
 
     public void Dispose()
     {
-        _writer.Dispose();
+        _csv.Dispose();
         _tensorboard.Dispose();
     }
 }

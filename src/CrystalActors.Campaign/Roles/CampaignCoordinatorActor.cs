@@ -5,8 +5,10 @@ using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
 using Akka.Persistence;
 using CrystalActors.Campaign.Reporting;
+using CrystalActors.Crystals.Io;
 using CrystalActors.Reporting;
 using CrystalActors.Runtime.Messages;
+using CrystalActors.Runtime.Persistence;
 
 namespace CrystalActors.Campaign.Roles;
 
@@ -105,6 +107,13 @@ public sealed class CampaignCoordinatorActor : ReceivePersistentActor, IWithTime
     }
 
     public override string PersistenceId => "campaign";
+
+    /// <summary>Akka's own line may say only "cannot rollback"; this one says when the disk is full or the folder read-only.</summary>
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    {
+        if (SqliteJournal.Explain(Context.System, cause) is { } why) _log.Error("Journal write failed: {0}", why);
+        base.OnPersistFailure(cause, @event, sequenceNr);
+    }
 
     private CampaignProgress Progress() => CampaignProgress.From(_o, _state.Campaign, _state.Epsilon, _clock.Elapsed, _state.FinishedReason);
 
@@ -210,7 +219,7 @@ public sealed class CampaignCoordinatorActor : ReceivePersistentActor, IWithTime
         }
         catch (Exception e)
         {
-            _log.Warning("Campaign report: {0} not written ({1}); `crystal-actors report --run {2}` retries it", RunReports.FileName, e.Message, _run);
+            _log.Warning("Campaign report: {0} not written ({1}); `crystal-actors report --run {2}` retries it", RunReports.FileName, FileErrors.Describe(e) ?? e.Message, _run);
         }
     }
 
@@ -222,11 +231,11 @@ public sealed class CampaignCoordinatorActor : ReceivePersistentActor, IWithTime
         _scalars!.Flush();
     }
 
-    private static void CopyAtomically(string from, string to)
+    private static void CopyAtomically(string from, string to) => AtomicFile.Write(to, target =>
     {
-        File.Copy(from, to + ".tmp", overwrite: true);
-        File.Move(to + ".tmp", to, overwrite: true);
-    }
+        using var source = File.OpenRead(from);
+        source.CopyTo(target);
+    });
 
     protected override void PostStop()
     {

@@ -69,6 +69,13 @@ public sealed class LearnerActor : ReceivePersistentActor, IWithUnboundedStash
 
     public override string PersistenceId => _c.Options.Learner == "grpo" ? "learner-grpo" : "learner-dqn";
 
+    /// <summary>Akka's own line may say only "cannot rollback"; this one says when the disk is full or the folder read-only.</summary>
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    {
+        if (SqliteJournal.Explain(Context.System, cause) is { } why) _log.Error("Journal write failed: {0}", why);
+        base.OnPersistFailure(cause, @event, sequenceNr);
+    }
+
     /// <summary>Mean policy lag (learner version minus the version that played) of the episodes received.</summary>
     public double MeanLag => _lagCount == 0 ? 0 : _lagSum / _lagCount;
 

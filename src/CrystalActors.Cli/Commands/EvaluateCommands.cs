@@ -108,23 +108,30 @@ public static class EvaluateCommands
                 total = CompositeReward.FromOptions(campaign.Reward.Components, campaign.TargetGapEv, campaign.RewardBeta, campaign.Reward.SmactGate,
                     campaign.Reward.GatePenalty).Evaluate(b).Total;
             }
-            var csv = new System.Text.StringBuilder("index,material_id,formula,unique,novel,creativity,e_above_hull_ev,energy,smact_valid,gap_ev,target_gap,structure_diversity,composition_diversity" + (total is null ? "\n" : ",total\n"));
+            string[] columns = ["index", "material_id", "formula", "unique", "novel", "creativity", "e_above_hull_ev", "energy", "smact_valid",
+                "gap_ev", "target_gap", "structure_diversity", "composition_diversity"];
             string F(double? v) => v is { } x && double.IsFinite(x) ? (x == 0 ? 0.0 : x).ToString("R", Inv) : ""; // no "-0"
-            for (int i = 0; i < structures.Count; i++)
+            AtomicFile.Write(p.GetValue(output)!, stream =>
             {
-                csv.Append(Inv, $"{i},{Csv(records[i].Id)},{structures[i].Composition.ReducedFormula},{b.Unique![i]},{b.Novel![i]},{F(s.Components["creativity"][i])},");
-                csv.Append(Inv, $"{F(b.EnergyAboveHullEv![i])},{F(s.Components["energy"][i])},{SmactValidity.IsValid(structures[i])},{F(b.GapsEv![i])},{F(s.Components["target_gap"][i])},");
-                csv.Append(Inv, $"{F(s.Components["structure_diversity"][i])},{F(s.Components["composition_diversity"][i])}");
-                csv.Append(total is null ? "\n" : $",{F(total[i])}\n");
-            }
-            AtomicFile.WriteAllText(p.GetValue(output)!, csv.ToString());
+                using var csv = CsvHelper.CsvWriter.Create(stream, CsvHelper.CsvWriterOptions.Default, leaveOpen: true);
+                csv.WriteHeader(total is null ? columns : [.. columns, "total"]);
+                for (int i = 0; i < structures.Count; i++)
+                {
+                    string[] row =
+                    [
+                        i.ToString(Inv), records[i].Id, structures[i].Composition.ReducedFormula, b.Unique![i].ToString(), b.Novel![i].ToString(),
+                        F(s.Components["creativity"][i]), F(b.EnergyAboveHullEv![i]), F(s.Components["energy"][i]),
+                        SmactValidity.IsValid(structures[i]).ToString(), F(b.GapsEv![i]), F(s.Components["target_gap"][i]),
+                        F(s.Components["structure_diversity"][i]), F(s.Components["composition_diversity"][i]),
+                    ];
+                    csv.WriteRecord(total is null ? row : [.. row, F(total[i])]);
+                }
+            });
             Console.WriteLine($"{structures.Count} crystals -> {p.GetValue(output)}");
             return 0;
         });
         return cmd;
     }
-
-    private static string Csv(string s) => s.IndexOfAny([',', '"', '\n', '\r']) < 0 ? s : "\"" + s.Replace("\"", "\"\"") + "\"";
 
     /// <summary>Hull data and M3GNet weights where the shared folder is (the defaults are relative to a config in cluster-config/).</summary>
     private static RewardSetup Resolved(RewardSetup s)

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using CrystalActors.Crystals.Io;
 using CrystalActors.Reporting;
 using Serilog;
 
@@ -39,7 +40,7 @@ public static class ReportCommands
         try { Logged(RunReports.Write(directory), directory); }
         catch (Exception e)
         {
-            Log.Warning("{File} not written: {Message}", RunReports.FileName, e.Message);
+            Log.Warning("{File} not written: {Message}", RunReports.FileName, FileErrors.Describe(e) ?? e.Message);
         }
     }
 

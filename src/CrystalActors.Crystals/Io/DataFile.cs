@@ -14,11 +14,15 @@ public static class DataFile
         return new StreamReader(s);
     }
 
-    public static TextWriter CreateText(string path)
+    /// <summary>
+    /// Starts writing a text file (creating its folder), gzip-compressed when the name ends in .gz, with '\n' line
+    /// ends. It appears, whole, only at <see cref="PendingTextFile.Commit"/> (<see cref="AtomicFile"/>).
+    /// </summary>
+    public static PendingTextFile CreateText(string path)
     {
         var dir = Path.GetDirectoryName(Path.GetFullPath(path));
         if (dir is not null) Directory.CreateDirectory(dir);
-        return Writer(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16), path, leaveOpen: false);
+        return new PendingTextFile(AtomicFile.Create(path), path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase));
     }
 
     /// <summary>Text into <paramref name="stream"/>, gzipped when <paramref name="name"/> ends in .gz (e.g. an
@@ -60,5 +64,36 @@ public static class DataFile
             if (disposing) inner.Dispose();
             base.Dispose(disposing);
         }
+    }
+}
+
+/// <summary>A text file being written through <see cref="AtomicFile"/>: write to <see cref="Writer"/>, then <see cref="Commit"/>.</summary>
+public sealed class PendingTextFile : IDisposable
+{
+    private readonly PendingFile _file;
+    private readonly GZipStream? _gzip;
+
+    internal PendingTextFile(PendingFile file, bool gzip)
+    {
+        _file = file;
+        _gzip = gzip ? new GZipStream(file.Stream, CompressionLevel.Optimal, leaveOpen: true) : null;
+        Writer = new StreamWriter(_gzip ?? file.Stream, leaveOpen: true) { NewLine = "\n" };
+    }
+
+    public TextWriter Writer { get; }
+
+    /// <summary>Ends the text (and the gzip stream) and puts the file in place.</summary>
+    public void Commit()
+    {
+        Writer.Dispose();
+        _gzip?.Dispose();
+        _file.Commit();
+    }
+
+    /// <summary>Without <see cref="Commit"/>, the file is not written and a previous one stands.</summary>
+    public void Dispose()
+    {
+        _file.Dispose(); // first: what the writers still flush then goes nowhere
+        try { Writer.Dispose(); _gzip?.Dispose(); } catch (Exception e) when (e is IOException or ObjectDisposedException) { }
     }
 }

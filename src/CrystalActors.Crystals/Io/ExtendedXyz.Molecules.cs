@@ -113,11 +113,12 @@ public static partial class ExtendedXyz
         return ParseMolecules(r.ReadToEnd(), path);
     }
 
-    /// <summary>Writes frames to a multi-frame extended XYZ file (creating its folder).</summary>
+    /// <summary>Writes frames to a multi-frame extended XYZ file (creating its folder), atomically.</summary>
     public static void WriteMolecules(string path, IEnumerable<(Molecule Molecule, IEnumerable<KeyValuePair<string, object>>? Info)> frames)
     {
-        using var w = DataFile.CreateText(path);
-        foreach (var (m, info) in frames) w.Write(WriteMolecule(m, info));
+        using var file = DataFile.CreateText(path);
+        foreach (var (m, info) in frames) file.Writer.Write(WriteMolecule(m, info));
+        file.Commit();
     }
 
     private static (int Species, int Pos) Columns(string props, string file, int line)

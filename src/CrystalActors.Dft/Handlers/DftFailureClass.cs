@@ -29,4 +29,11 @@ public enum DftFailureClass
     InputError,
     /// <summary>Anything else: a crash without a recognised message, or no energy in the output.</summary>
     Unknown,
+
+    // Appended, not sorted in: the JSON-lines result cache stores a class by its number.
+
+    /// <summary>The output does not describe the job's input (atom count, species, cell or positions differ, or a converged run did not print them).</summary>
+    OutputMismatch,
+    /// <summary>A converged run printed values no crystal has: a non-finite energy or level, |E| per atom or a band gap out of range.</summary>
+    UnphysicalResult,
 }

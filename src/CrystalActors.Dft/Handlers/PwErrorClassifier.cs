@@ -23,8 +23,9 @@ public sealed record PwDiagnosis(DftFailureClass Class, string Detail)
 }
 
 /// <summary>
-/// Classifies a finished attempt from its parsed output, exit code and how it ended. Pure; the order of the
-/// checks matters: an external kill explains a missing energy better than anything in the truncated output.
+/// Classifies a finished attempt from its parsed output, the crystal it was run for, exit code and how it ended.
+/// Pure; the order of the checks matters: an external kill explains a missing energy better than anything in the
+/// truncated output, and an output that describes another crystal explains nothing about this one.
 /// </summary>
 public static class PwErrorClassifier
 {
@@ -48,7 +49,8 @@ public static class PwErrorClassifier
 
     private static readonly string[] DiagonalizationRoutines = ["cdiaghg", "rdiaghg", "cegterg", "regterg", "ppcg", "ccgdiagg", "rcgdiagg"];
 
-    public static PwDiagnosis Classify(PwOutput output, PwTermination termination, int? exitCode, PwParameters parameters, string? monitorReason = null)
+    /// <param name="cell">The crystal the job wrote into the input, which the output's summary must repeat.</param>
+    public static PwDiagnosis Classify(PwOutput output, DftCell cell, PwTermination termination, int? exitCode, PwParameters parameters, string? monitorReason = null)
     {
         switch (termination)
         {
@@ -59,6 +61,10 @@ public static class PwErrorClassifier
             case PwTermination.MonitorStopped:
                 return new(DftFailureClass.ScfStagnated, monitorReason ?? "SCF accuracy stagnated");
         }
+
+        // A converged run must show it computed this crystal; one that stopped early is judged on what it printed.
+        if (PwOutputCheck.Mismatch(output.InputEcho, cell, requireComplete: output.Converged) is { } mismatch)
+            return new(DftFailureClass.OutputMismatch, mismatch);
 
         foreach (var error in output.Errors)
         {
@@ -81,6 +87,8 @@ public static class PwErrorClassifier
 
         if (output.Converged)
         {
+            if (PwOutputCheck.Unphysical(output, cell.NumSites) is { } unphysical)
+                return new(DftFailureClass.UnphysicalResult, unphysical);
             if (!parameters.IsSmearing && output.RawGapEv is < 0)
                 return new(DftFailureClass.MetallicUnderFixedOccupations,
                     $"LUMO {output.LumoEv:F4} eV below HOMO {output.HomoEv:F4} eV under fixed occupations");

@@ -111,8 +111,15 @@ public sealed class PwErrorHandlers(PwHandlerOptions? options = null)
                 return appliedFixes.Contains(RetryUnchanged) ? null
                     : new PwFix(RetryUnchanged, "crash without an error message: retry once unchanged", current);
 
+            case DftFailureClass.OutputMismatch:
+                // The output read was not this input's (a shared or reused file): a fault of the plumbing, not of the
+                // crystal, so the one unchanged retry a job gets is worth it.
+                return appliedFixes.Contains(RetryUnchanged) ? null
+                    : new PwFix(RetryUnchanged, "output does not match the input: retry once unchanged", current);
+
             default:
-                // Wall time, cancellation and input errors are recorded, not retried.
+                // Wall time, cancellation, input errors and unphysical results (pw.x's deterministic answer for
+                // this input, its summary having matched) are recorded, not retried.
                 return null;
         }
     }

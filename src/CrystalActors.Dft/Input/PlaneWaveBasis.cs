@@ -1,3 +1,5 @@
+using CrystalActors.Dft.Parsing;
+
 namespace CrystalActors.Dft.Input;
 
 /// <summary>
@@ -9,7 +11,6 @@ namespace CrystalActors.Dft.Input;
 /// </summary>
 public static class PlaneWaveBasis
 {
-    private const double BohrInAngstrom = 0.529177210903;
     private const double UsableFraction = 0.8;
 
     /// <summary>Most lattice points the exact count visits. Beyond it the basis holds millions of plane waves, and the
@@ -20,15 +21,15 @@ public static class PlaneWaveBasis
     /// <summary>Number of G vectors with |G|² ≤ ecutwfc (Ry atomic units: bohr⁻²) at the Γ point.</summary>
     public static int CountAtGamma(DftCell cell, double ecutwfcRy)
     {
-        var b = cell.ReciprocalLatticeInvAngstrom.Select(r => r.Select(x => x * BohrInAngstrom).ToArray()).ToArray();
+        var b = cell.ReciprocalLatticeInvAngstrom.Select(r => r.Select(x => x * PwOutput.BohrRadiusAngstrom).ToArray()).ToArray();
         var a = cell.LatticeAngstrom;
         double gmax = Math.Sqrt(ecutwfcRy);
         // |n_i| = |G·a_i| / 2π <= gmax |a_i| / 2π.
-        double[] reach = a.Select(r => Math.Ceiling(gmax * Math.Sqrt(r.Sum(x => x * x)) / BohrInAngstrom / (2 * Math.PI))).ToArray();
+        double[] reach = a.Select(r => Math.Ceiling(gmax * Math.Sqrt(r.Sum(x => x * x)) / PwOutput.BohrRadiusAngstrom / (2 * Math.PI))).ToArray();
         if (!(reach.Aggregate(1.0, (p, n) => p * (2 * n + 1)) <= MaxVisited))
         {
             // N = Ω k³ / (6π²): the sphere's volume over the reciprocal cell's (2π)³/Ω.
-            double volumeBohr3 = Math.Abs(cell.VolumeAngstrom3) / Math.Pow(BohrInAngstrom, 3);
+            double volumeBohr3 = Math.Abs(cell.VolumeAngstrom3) / Math.Pow(PwOutput.BohrRadiusAngstrom, 3);
             return (int)Math.Min(int.MaxValue, volumeBohr3 * gmax * gmax * gmax / (6 * Math.PI * Math.PI));
         }
         int[] lim = reach.Select(n => (int)n).ToArray();

@@ -2,12 +2,16 @@ namespace CrystalActors.Dft.Parsing;
 
 /// <summary>
 /// What one pw.x run printed, reduced to the quantities the DFT service uses. Every value is null when the
-/// output does not contain it (a truncated or failed run), never a made-up default.
+/// output does not contain it (a truncated or failed run), never a made-up default; NaN when pw.x printed the line
+/// but not a number ('NaN', or '****' for a value too large for its field).
 /// </summary>
 public sealed record PwOutput
 {
     /// <summary>Rydberg to electron-volt, as QE 6.7 defines it (constants.f90: AUTOEV / 2, CODATA 2018).</summary>
     public const double RydbergToEv = 13.605693122994;
+
+    /// <summary>Bohr radius in Å, as QE 6.7 defines it (constants.f90: BOHR_RADIUS_ANGS, CODATA 2018).</summary>
+    public const double BohrRadiusAngstrom = 0.529177210903;
 
     /// <summary>Final total energy from the '!' line, Ry. Null unless the SCF converged.</summary>
     public double? TotalEnergyRy { get; init; }
@@ -67,6 +71,9 @@ public sealed record PwOutput
 
     /// <summary>Eigenvalues of the last printed band structure, eV: [spin][k][band]. Empty when not printed.</summary>
     public IReadOnlyList<IReadOnlyList<IReadOnlyList<double>>> EigenvaluesEv { get; init; } = [];
+
+    /// <summary>What pw.x printed of its input (atoms, species, cell, positions), to check the output against the job.</summary>
+    public PwInputEcho InputEcho { get; init; } = PwInputEcho.Empty;
 
     /// <summary>Lines the parser could not make sense of in a context that mattered (e.g. a torn number).</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];

@@ -7,7 +7,9 @@ namespace CrystalActors.Dft.Parsing;
 /// Reads the text pw.x (Quantum ESPRESSO 6.x) writes to standard output. Pure and lenient: it never throws on
 /// odd input, takes the last occurrence of every quantity (so duplicated blocks do no harm), ignores an
 /// unterminated last line (a run killed mid-write could otherwise yield a torn number such as '-1332.07'), and
-/// reports what it could not read in <see cref="PwOutput.Warnings"/>.
+/// reports what it could not read in <see cref="PwOutput.Warnings"/>. A value pw.x printed as 'NaN' or as a field of
+/// '*' (too large for its format) is read as NaN, not skipped, so that the result is judged unphysical rather than
+/// mistaken for a run that printed nothing.
 /// </summary>
 public static partial class PwOutputParser
 {
@@ -30,6 +32,11 @@ public static partial class PwOutputParser
         int iterationLines = 0;
         var errors = new List<PwError>();
         var eig = new EigenvalueCollector();
+        int? nat = null;
+        IReadOnlyList<string> speciesLabels = [];
+        PrintedNumber? alatLine = null, celldm1 = null;
+        IReadOnlyList<IReadOnlyList<PrintedNumber>> axes = [];
+        IReadOnlyList<PwEchoSite> sites = [];
 
         for (int i = start; i < lines.Count; i++)
         {
@@ -65,25 +72,50 @@ public static partial class PwOutputParser
             }
             else if ((m = FinalEnergyRegex().Match(line)).Success)
             {
-                energy = D(m.Groups[1].Value);
+                energy = Field(m.Groups[1].Value, line, warnings);
             }
             else if ((m = HomoLumoRegex().Match(line)).Success)
             {
-                homo = D(m.Groups[1].Value);
-                lumo = D(m.Groups[2].Value);
+                homo = Field(m.Groups[1].Value, line, warnings);
+                lumo = Field(m.Groups[2].Value, line, warnings);
             }
             else if ((m = HomoOnlyRegex().Match(line)).Success)
             {
-                homo = D(m.Groups[1].Value);
+                homo = Field(m.Groups[1].Value, line, warnings);
                 lumo = null;
             }
             else if ((m = FermiRegex().Match(line)).Success)
             {
-                fermi = D(m.Groups[1].Value);
+                fermi = Field(m.Groups[1].Value, line, warnings);
             }
             else if ((m = SpinFermiRegex().Match(line)).Success)
             {
-                spinFermi = (D(m.Groups[1].Value), D(m.Groups[2].Value));
+                spinFermi = (Field(m.Groups[1].Value, line, warnings), Field(m.Groups[2].Value, line, warnings));
+            }
+            else if ((m = NatRegex().Match(line)).Success)
+            {
+                if (int.TryParse(m.Groups[1].Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int atoms) && atoms > 0) nat = atoms;
+                else warnings.Add($"unreadable number of atoms: '{line.Trim()}'");
+            }
+            else if ((m = AlatRegex().Match(line)).Success)
+            {
+                alatLine = Printed(m.Groups[1].Value);
+            }
+            else if ((m = Celldm1Regex().Match(line)).Success)
+            {
+                celldm1 = Printed(m.Groups[1].Value);
+            }
+            else if (line.Contains("crystal axes: (cart. coord. in units of alat)", StringComparison.Ordinal))
+            {
+                i = ReadAxes(lines, i, warnings, out axes);
+            }
+            else if (SpeciesTableRegex().IsMatch(line))
+            {
+                i = ReadSpeciesTable(lines, i, warnings, out speciesLabels);
+            }
+            else if (line.Contains("positions (alat units)", StringComparison.Ordinal))
+            {
+                i = ReadSites(lines, i, warnings, out sites);
             }
             else if ((m = ConvergedRegex().Match(line)).Success)
             {
@@ -134,7 +166,7 @@ public static partial class PwOutputParser
         int iterations = convergedIn ?? notConvergedAfter ?? iterationLines;
         bool converged = convergedLine && energy is not null;
 
-        var eigenvalues = eig.Result();
+        var eigenvalues = eig.Result(warnings);
         double? fermiForGap = fermi ?? (spinFermi is { } sf ? (sf.Item1 + sf.Item2) / 2 : null);
         double? gap = null;
         if (homo is not null && lumo is not null)
@@ -148,6 +180,10 @@ public static partial class PwOutputParser
             lumo = edges.ConductionBandMinimumEv;
             gap = edges.BandGapEv;
         }
+
+        // celldm(1) is alat to six decimals where the 'lattice parameter' line has four; it refines that line only
+        // when the two agree, so a damaged celldm line cannot change the cell the output is checked against.
+        var alat = alatLine is { } a && celldm1 is { } c && Math.Abs(c.Value - a.Value) <= a.Rounding + c.Rounding ? celldm1 : alatLine;
 
         return new PwOutput
         {
@@ -169,6 +205,7 @@ public static partial class PwOutputParser
             JobDone = jobDone,
             Errors = errors,
             EigenvaluesEv = eigenvalues,
+            InputEcho = new PwInputEcho { NumberOfAtoms = nat, SpeciesLabels = speciesLabels, AlatBohr = alat, AxesAlat = axes, Sites = sites },
             Warnings = warnings,
         };
     }
@@ -232,6 +269,104 @@ public static partial class PwOutputParser
         return i; // the closing frame (or the end): the caller's loop moves past it
     }
 
+    /// <summary>Reads the three 'a(n) = ( x y z )' rows after the 'crystal axes' header; returns the index of the last row read.</summary>
+    private static int ReadAxes(List<string> lines, int header, List<string> warnings, out IReadOnlyList<IReadOnlyList<PrintedNumber>> axes)
+    {
+        var rows = new List<IReadOnlyList<PrintedNumber>>();
+        int i = header + 1;
+        for (; i < lines.Count && rows.Count < 3; i++)
+        {
+            var m = AxisRegex().Match(lines[i]);
+            if (!m.Success || m.Groups[1].Value != (rows.Count + 1).ToString(CultureInfo.InvariantCulture)) break;
+            var row = Numbers(m.Groups[2].Value);
+            if (row.Count != 3) break;
+            rows.Add(row);
+        }
+        axes = rows.Count == 3 ? rows : [];
+        if (rows.Count != 3) warnings.Add($"crystal axes incomplete: {rows.Count} of 3 rows readable");
+        return i - 1;
+    }
+
+    /// <summary>Reads the species labels of the 'atomic species   valence    mass' table; returns the index of its last row.</summary>
+    private static int ReadSpeciesTable(List<string> lines, int header, List<string> warnings, out IReadOnlyList<string> labels)
+    {
+        var read = new List<string>();
+        int i = header + 1;
+        for (; i < lines.Count; i++)
+        {
+            var m = SpeciesRowRegex().Match(lines[i]);
+            if (!m.Success) break;
+            read.Add(m.Groups[1].Value);
+        }
+        labels = CutOff(i, lines, "atomic species", warnings) ? [] : read;
+        return i - 1;
+    }
+
+    /// <summary>
+    /// A table that runs to the end of the output may have lost rows to a kill; it is dropped (with a warning) so
+    /// that a truncated run is never taken for a run of another crystal.
+    /// </summary>
+    private static bool CutOff(int end, List<string> lines, string table, List<string> warnings)
+    {
+        if (end < lines.Count) return false;
+        warnings.Add($"{table} table cut off by the end of the output");
+        return true;
+    }
+
+    /// <summary>
+    /// Reads the 'site n. atom positions (alat units)' table; returns the index of its last row. A row whose position
+    /// is unreadable keeps its place with NaN coordinates, so that the site count stays what pw.x printed.
+    /// </summary>
+    private static int ReadSites(List<string> lines, int header, List<string> warnings, out IReadOnlyList<PwEchoSite> sites)
+    {
+        var read = new List<PwEchoSite>();
+        int i = header + 1;
+        for (; i < lines.Count; i++)
+        {
+            var m = SiteRegex().Match(lines[i]);
+            if (!m.Success) break;
+            var tau = Numbers(m.Groups[2].Value);
+            if (tau.Count != 3)
+            {
+                warnings.Add($"unreadable position: '{lines[i].Trim()}'");
+                tau = [new(double.NaN, double.NaN), new(double.NaN, double.NaN), new(double.NaN, double.NaN)];
+            }
+            read.Add(new PwEchoSite(m.Groups[1].Value, tau));
+        }
+        sites = CutOff(i, lines, "positions", warnings) ? [] : read;
+        return i - 1;
+    }
+
+    /// <summary>The numbers of a fixed-format row, which may run together ('-10.1234567-10.1234567').</summary>
+    private static List<PrintedNumber> Numbers(string row) =>
+        FieldTokenRegex().Matches(row).Select(t => Printed(t.Value)).ToList();
+
+    /// <summary>A fixed-format number with the step of its last digit; NaN (step NaN) for 'NaN' or a '****' field.</summary>
+    private static PrintedNumber Printed(string s)
+    {
+        double v = FieldValue(s);
+        int dot = s.IndexOf('.');
+        if (!double.IsFinite(v) || dot < 0) return new(v, double.NaN);
+        return new(v, Math.Pow(10, -(s.Length - dot - 1)));
+    }
+
+    /// <summary>A value field; warns when pw.x printed it as something other than a finite number.</summary>
+    private static double Field(string s, string line, List<string> warnings)
+    {
+        double v = FieldValue(s);
+        if (!double.IsFinite(v)) warnings.Add($"not a finite number: '{line.Trim()}'");
+        return v;
+    }
+
+    /// <summary>gfortran writes NaN as 'NaN', infinities as '[-]Infinity' or '[-]Inf', and a value too wide for its field as '*'s.</summary>
+    private static double FieldValue(string s)
+    {
+        if (s.StartsWith('*')) return double.NaN;
+        if (s.Contains("NaN", StringComparison.Ordinal)) return double.NaN;
+        if (s.Contains("Inf", StringComparison.Ordinal)) return s.StartsWith('-') ? double.NegativeInfinity : double.PositiveInfinity;
+        return TryDouble(s, out double v) ? v : double.NaN;
+    }
+
     private static int? ParseIterationCount(string s) =>
         int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) ? n : null;
 
@@ -248,20 +383,50 @@ public static partial class PwOutputParser
     [GeneratedRegex(@"estimated scf accuracy\s+<\s+(\d+\.?\d*(?:[Ee][-+]?\d+)?)\s+Ry")]
     private static partial Regex AccuracyRegex();
 
-    [GeneratedRegex(@"^!\s+total energy\s+=\s+(-?\d+\.\d+)\s+Ry")]
+    /// <summary>
+    /// One fixed-format field: a number, gfortran's NaN or infinity, or the '*'s of an overflow. No space is required
+    /// around it: a wide negative value fills its field ('=-1234567.12345678 Ry').
+    /// </summary>
+    private const string FieldPattern = @"-?\d*\.\d+|[-+]?(?:NaN|Infinity|Inf)|\*+";
+
+    [GeneratedRegex(FieldPattern)]
+    private static partial Regex FieldTokenRegex();
+
+    [GeneratedRegex(@"^!\s+total energy\s+=\s*(" + FieldPattern + @")\s*Ry")]
     private static partial Regex FinalEnergyRegex();
 
-    [GeneratedRegex(@"highest occupied, lowest unoccupied level \(ev\):\s+(-?\d+\.\d+)\s+(-?\d+\.\d+)")]
+    [GeneratedRegex(@"highest occupied, lowest unoccupied level \(ev\):\s*(" + FieldPattern + @")\s*(" + FieldPattern + ")")]
     private static partial Regex HomoLumoRegex();
 
-    [GeneratedRegex(@"highest occupied level \(ev\):\s+(-?\d+\.\d+)")]
+    [GeneratedRegex(@"highest occupied level \(ev\):\s*(" + FieldPattern + ")")]
     private static partial Regex HomoOnlyRegex();
 
-    [GeneratedRegex(@"the Fermi energy is\s+(-?\d+\.\d+)\s+ev")]
+    [GeneratedRegex(@"the Fermi energy is\s*(" + FieldPattern + @")\s*ev")]
     private static partial Regex FermiRegex();
 
-    [GeneratedRegex(@"the spin up/dw Fermi energies are\s+(-?\d+\.\d+)\s+(-?\d+\.\d+)\s+ev")]
+    [GeneratedRegex(@"the spin up/dw Fermi energies are\s*(" + FieldPattern + @")\s*(" + FieldPattern + @")\s*ev")]
     private static partial Regex SpinFermiRegex();
+
+    [GeneratedRegex(@"^\s*number of atoms/cell\s*=\s*(\S+)")]
+    private static partial Regex NatRegex();
+
+    [GeneratedRegex(@"^\s*lattice parameter \(alat\)\s*=\s*(" + FieldPattern + @")\s*a\.u\.")]
+    private static partial Regex AlatRegex();
+
+    [GeneratedRegex(@"^\s*celldm\(1\)=\s*(" + FieldPattern + ")")]
+    private static partial Regex Celldm1Regex();
+
+    [GeneratedRegex(@"^\s*a\((\d)\)\s*=\s*\((.*)\)")]
+    private static partial Regex AxisRegex();
+
+    [GeneratedRegex(@"^\s*atomic species\s+valence\s+mass")]
+    private static partial Regex SpeciesTableRegex();
+
+    [GeneratedRegex(@"^\s*(\S+)\s+(?:" + FieldPattern + @")\s+(?:" + FieldPattern + @")\s+\S")]
+    private static partial Regex SpeciesRowRegex();
+
+    [GeneratedRegex(@"^\s*\S+\s+(\S+)\s+tau\(\s*\S+\)\s*=\s*\((.*)\)")]
+    private static partial Regex SiteRegex();
 
     [GeneratedRegex(@"convergence has been achieved in\s+(\S+)\s+iterations")]
     private static partial Regex ConvergedRegex();
@@ -299,7 +464,8 @@ public static partial class PwOutputParser
     /// <summary>
     /// Collects the eigenvalue listing that follows 'End of self-consistent calculation': optional SPIN UP /
     /// SPIN DOWN headers, then per k-point a 'k = ... bands (ev):' header and rows of numbers. Numbers are
-    /// matched by their four decimals because wide negative values run together ('-100.1234-100.1234').
+    /// matched by their four decimals because wide negative values run together ('-100.1234-100.1234'); 'NaN' and
+    /// '****' are kept as NaN.
     /// </summary>
     private sealed partial class EigenvalueCollector
     {
@@ -342,7 +508,7 @@ public static partial class PwOutputParser
             if (_currentK is not null && NumberRowRegex().IsMatch(t))
             {
                 if (!_inOccupations)
-                    foreach (Match m in FourDecimalRegex().Matches(t)) _currentK.Add(D(m.Value));
+                    foreach (Match m in EigenvalueTokenRegex().Matches(t)) _currentK.Add(FieldValue(m.Value));
                 return true;
             }
             // Any other line (Fermi energy, HOMO/LUMO, '!' energy, ...) closes the listing.
@@ -350,20 +516,26 @@ public static partial class PwOutputParser
             return false;
         }
 
-        public IReadOnlyList<IReadOnlyList<IReadOnlyList<double>>> Result()
+        public IReadOnlyList<IReadOnlyList<IReadOnlyList<double>>> Result(List<string> warnings)
         {
             var spins = _spins.Where(s => s.Count > 0).ToList();
-            // A listing torn by a kill leaves a short last k-point; it cannot be trusted for band edges.
             if (spins.Count == 0) return [];
+            // A listing torn by a kill leaves a short last k-point (and an overflowed '****' run of fields a short
+            // row); it cannot be trusted for band edges.
             int nbnd = spins[0][0].Count;
-            if (spins.Any(s => s.Any(k => k.Count != nbnd)) || (spins.Count == 2 && spins[0].Count != spins[1].Count)) return [];
+            if (nbnd == 0 || spins.Any(s => s.Any(k => k.Count != nbnd)) || (spins.Count == 2 && spins[0].Count != spins[1].Count))
+            {
+                warnings.Add("eigenvalue listing incomplete: k-points with different numbers of bands");
+                return [];
+            }
             return spins.Select(s => (IReadOnlyList<IReadOnlyList<double>>)s.Select(k => (IReadOnlyList<double>)k).ToList()).ToList();
         }
 
-        [GeneratedRegex(@"^[-\d.\s]+$")]
+        [GeneratedRegex(@"^(?:[-\d.\s*]|NaN|Infinity|Inf)+$")]
         private static partial Regex NumberRowRegex();
 
-        [GeneratedRegex(@"-?\d+\.\d{4}")]
-        private static partial Regex FourDecimalRegex();
+        /// <summary>An eigenvalue has four decimals, which splits wide negative values that run together; or it is not a number.</summary>
+        [GeneratedRegex(@"-?\d+\.\d{4}|-?(?:NaN|Infinity|Inf)|\*+")]
+        private static partial Regex EigenvalueTokenRegex();
     }
 }

@@ -9,6 +9,7 @@ using CrystalActors.Models.Clusters;
 using CrystalActors.Models.M3gnet;
 using CrystalActors.Models.Relaxation;
 using CrystalActors.Torch;
+using CsvHelper;
 using Serilog;
 
 namespace CrystalActors.Learning.Clusters;
@@ -53,8 +54,9 @@ public static class ClusterRunner
             o.Name, Path.GetFileName(o.SeedXyz), seed.NumAtoms, string.Join(",", bag.Select(e => e.Symbol)), potential.Name, o.Budget);
 
         using var tb = new TensorBoardWriter(Path.Combine(dir, "tensorboard"));
-        using var ppoCsv = new StreamWriter(Path.Combine(dir, "ppo.csv")) { NewLine = "\n" };
-        ppoCsv.WriteLine("iteration,evaluations,mean_return,invalid_fraction,mean_final_energy_ev,best_energy_ev,policy_loss,value_loss,entropy");
+        // A log of the PPO iterations, a row as each ends (not an AtomicFile: it grows while the run goes on).
+        using var ppoCsv = CsvWriter.Create(File.Create(Path.Combine(dir, "ppo.csv")), CsvWriterOptions.Default, leaveOpen: false);
+        ppoCsv.WriteHeader(["iteration", "evaluations", "mean_return", "invalid_fraction", "mean_final_energy_ev", "best_energy_ev", "policy_loss", "value_loss", "entropy"]);
         var results = new List<(ClusterSearchResult R, double Seconds)>();
         foreach (var method in o.Methods)
         {
@@ -64,8 +66,8 @@ public static class ClusterRunner
                 "rl" => RlPlacementSearch.Run(potential, seed, bag, o.EnvironmentOptions(), PpoOptions(o), o.RelaxOptions(), o.Budget, o.Rl.TrainFraction,
                     o.Seed, o.IsomerTolerance, isomerEnergyTolerance: o.IsomerEnergyToleranceEv, onIteration: s =>
                     {
-                        ppoCsv.WriteLine(string.Join(',', new object[] { s.Iteration, s.Evaluations, s.MeanReturn, s.InvalidFraction, s.MeanFinalEnergy, s.BestEnergy, s.PolicyLoss, s.ValueLoss, s.Entropy }
-                            .Select(x => Convert.ToString(x, CultureInfo.InvariantCulture))));
+                        ppoCsv.WriteRecord(new object[] { s.Iteration, s.Evaluations, s.MeanReturn, s.InvalidFraction, s.MeanFinalEnergy, s.BestEnergy, s.PolicyLoss, s.ValueLoss, s.Entropy }
+                            .Select(x => Convert.ToString(x, CultureInfo.InvariantCulture)!).ToArray());
                         tb.AddScalar("ppo/mean_return", s.MeanReturn, s.Evaluations);
                         tb.AddScalar("ppo/invalid_fraction", s.InvalidFraction, s.Evaluations);
                         if (double.IsFinite(s.MeanFinalEnergy)) tb.AddScalar("ppo/mean_final_energy", s.MeanFinalEnergy, s.Evaluations);
@@ -92,12 +94,14 @@ public static class ClusterRunner
         double globalMin = results.Min(x => x.R.Best.Energy);
         var summaries = new List<ClusterMethodSummary>();
         var all = new List<(Molecule, IEnumerable<KeyValuePair<string, object>>?)>();
-        using (var curve = new StreamWriter(Path.Combine(dir, "curve.csv")) { NewLine = "\n" })
+        AtomicFile.Write(Path.Combine(dir, "curve.csv"), stream =>
         {
-            curve.WriteLine("method,evaluations,best_energy_ev");
+            using var curve = CsvWriter.Create(stream, CsvWriterOptions.Default, leaveOpen: true);
+            curve.WriteHeader(["method", "evaluations", "best_energy_ev"]);
             foreach (var (r, _) in results)
-                foreach (var p in r.Curve) curve.WriteLine(FormattableString.Invariant($"{r.Method},{p.Evaluations},{p.BestEnergy:R}"));
-        }
+                foreach (var p in r.Curve)
+                    curve.WriteRecord([r.Method, p.Evaluations.ToString(CultureInfo.InvariantCulture), p.BestEnergy.ToString("R", CultureInfo.InvariantCulture)]);
+        });
         foreach (var (r, secs) in results)
         {
             var iso = r.Minima.Isomers;

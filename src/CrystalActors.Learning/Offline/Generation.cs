@@ -149,15 +149,14 @@ public static class Generation
         var cifDir = Path.Combine(outDir, "cif");
         Directory.CreateDirectory(cifDir);
         var list = new List<GeneratedCrystal>(actions.Length);
-        using var w = new StreamWriter(Path.Combine(outDir, JsonlName)) { NewLine = "\n" };
         for (int c = 0; c < actions.Length; c++)
         {
             var species = actions[c].Select(ActionVocabulary.ElementAt).ToArray();
-            var g = new GeneratedCrystal(skeletons.Ids[c], species.Select(e => e.Symbol).ToArray());
-            list.Add(g);
-            w.WriteLine(JsonSerializer.Serialize(g));
+            list.Add(new GeneratedCrystal(skeletons.Ids[c], species.Select(e => e.Symbol).ToArray()));
             CifWriter.WriteFile(skeletons.StructureWith(c, species), Path.Combine(cifDir, SafeFileName(skeletons.Ids[c]) + ".cif"));
         }
+        // Last and whole: a generated.jsonl that exists lists every CIF beside it.
+        AtomicFile.WriteAllText(Path.Combine(outDir, JsonlName), string.Concat(list.Select(g => JsonSerializer.Serialize(g) + "\n")));
         return list;
     }
 

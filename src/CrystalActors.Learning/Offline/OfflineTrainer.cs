@@ -504,9 +504,7 @@ public sealed class OfflineTrainer : IDisposable
         var meta = new Dictionary<string, string> { ["format"] = file.Metadata["format"], ["options"] = file.Metadata["options"], ["step"] = file.Metadata["step"] };
         foreach (var (k, v) in metadata ?? new Dictionary<string, string>()) meta[k] = v;
         var tensors = file.Tensors.Where(p => p.Key.StartsWith("model.", StringComparison.Ordinal)).ToDictionary(p => p.Key, p => p.Value);
-        var tmp = path + ".tmp";
-        SafeTensors.Save(tmp, tensors, meta);
-        File.Move(tmp, path, overwrite: true);
+        SafeTensors.Save(path, tensors, meta); // atomic by itself
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
+using CsvHelper;
 
 namespace CrystalActors.Learning.Offline;
 
@@ -81,21 +82,18 @@ public static class SweepTable
         return sb.ToString();
     }
 
+    /// <summary>The table as CSV: model, seeds, then mean and std of each metric (empty where a row lacks it).</summary>
     public static string Csv(IReadOnlyList<(string Row, int Seeds, IReadOnlyDictionary<string, MeanStd> Stats)> rows)
     {
-        var sb = new StringBuilder("model,seeds");
-        foreach (var c in Columns) sb.Append(',').Append(c.Key).Append("_mean,").Append(c.Key).Append("_std");
-        sb.Append('\n');
-        foreach (var (row, seeds, stats) in rows)
+        using var text = new StringWriter(CultureInfo.InvariantCulture);
+        using (var csv = CsvWriter.Create(text, CsvWriterOptions.Default, leaveOpen: true))
         {
-            // Row labels are folder names written by the sweep script (letters, digits, '-', '.'): no quoting needed.
-            if (row.IndexOfAny([',', '"', '\n', '\r']) >= 0) throw new ArgumentException($"row label '{row}' needs CSV quoting; use letters, digits, '-' and '.'");
-            sb.Append(row).Append(',').Append(seeds);
-            foreach (var c in Columns)
-                sb.Append(stats.TryGetValue(c.Key, out var m)
-                    ? string.Create(CultureInfo.InvariantCulture, $",{m.Mean * c.Scale:R},{m.Std * c.Scale:R}") : ",,");
-            sb.Append('\n');
+            csv.WriteHeader(["model", "seeds", .. Columns.SelectMany(c => new[] { c.Key + "_mean", c.Key + "_std" })]);
+            foreach (var (row, seeds, stats) in rows)
+                csv.WriteRecord([row, seeds.ToString(CultureInfo.InvariantCulture), .. Columns.SelectMany(c => stats.TryGetValue(c.Key, out var m)
+                    ? new[] { (m.Mean * c.Scale).ToString("R", CultureInfo.InvariantCulture), (m.Std * c.Scale).ToString("R", CultureInfo.InvariantCulture) }
+                    : ["", ""])]);
         }
-        return sb.ToString();
+        return text.ToString();
     }
 }

@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
 using CrystalActors.Runtime.Messages;
+using CrystalActors.Runtime.Persistence;
 
 namespace CrystalActors.Runtime.Farming;
 
@@ -104,6 +105,13 @@ public sealed class DftFarmActor : ReceivePersistentActor, IWithTimers
     }
 
     public override string PersistenceId => _o.PersistenceId;
+
+    /// <summary>Akka's own line may say only "cannot rollback"; this one says when the disk is full or the folder read-only.</summary>
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    {
+        if (SqliteJournal.Explain(Context.System, cause) is { } why) _log.Error("Journal write failed: {0}", why);
+        base.OnPersistFailure(cause, @event, sequenceNr);
+    }
 
     private static long Now => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 

@@ -37,6 +37,10 @@ public sealed class ContentStore
                 await file.WriteAsync(buf.AsMemory(0, n), ct).ConfigureAwait(false);
             }
             await file.FlushAsync(ct).ConfigureAwait(false);
+            // On disk before the rename, as AtomicFile does: the journal refers to this file by its hash, so after a
+            // crash it must be whole wherever the journal's event survived. (Its name is known only once hashed,
+            // hence not AtomicFile itself.)
+            file.Flush(flushToDisk: true);
             bytes = file.Length;
             hash = Convert.ToHexStringLower(sha.GetHashAndReset());
         }

@@ -141,8 +141,9 @@ public static class SafeTensors
     private static InvalidDataException Bad(string source, string reason) => new($"{source}: not a valid safetensors file: {reason}");
 
     /// <summary>
-    /// Writes tensors in name order (deterministic bytes for equal inputs) atomically: to a
-    /// temporary file first, then renamed, so a crash never leaves a half-written checkpoint.
+    /// Writes tensors in name order (deterministic bytes for equal inputs) atomically: to a temporary file of its
+    /// own, flushed to disk, then renamed, so a crash or a full disk never leaves a half-written checkpoint. The
+    /// protocol of CrystalActors.Crystals.Io.AtomicFile, repeated here because this lowest layer references nothing.
     /// </summary>
     public static void Save(string path, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
@@ -177,17 +178,26 @@ public static class SafeTensors
 
         var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
         Directory.CreateDirectory(dir);
-        var tmp = Path.Combine(dir, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
-        using (var stream = new FileStream(tmp, FileMode.Create, FileAccess.Write))
+        // Unique per call: two saves of one path (a checkpoint and a best policy, say) never share a temporary file.
+        var tmp = Path.Combine(dir, $".{Path.GetFileName(path)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        try
         {
-            Span<byte> len = stackalloc byte[8];
-            BinaryPrimitives.WriteUInt64LittleEndian(len, (ulong)padded);
-            stream.Write(len);
-            stream.Write(headerBytes);
-            foreach (var blob in blobs) stream.Write(blob);
-            stream.Flush(flushToDisk: true);
+            using (var stream = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write))
+            {
+                Span<byte> len = stackalloc byte[8];
+                BinaryPrimitives.WriteUInt64LittleEndian(len, (ulong)padded);
+                stream.Write(len);
+                stream.Write(headerBytes);
+                foreach (var blob in blobs) stream.Write(blob);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(tmp, path, overwrite: true);
         }
-        File.Move(tmp, path, overwrite: true);
+        catch
+        {
+            try { File.Delete(tmp); } catch (IOException) { }
+            throw;
+        }
     }
 
     private static byte[] ToBytes(Tensor t) => t.DType switch

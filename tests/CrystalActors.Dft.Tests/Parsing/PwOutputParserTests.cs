@@ -45,6 +45,42 @@ public class PwOutputParserTests
     }
 
     [Fact]
+    public void Parse_Summary_ReadsTheInputAsPwxEchoedIt()
+    {
+        var echo = PwOutputParser.Parse(TestData.Output("val_mp-22894_A")).InputEcho;
+        Assert.Equal(4, echo.NumberOfAtoms);
+        Assert.Equal(["Ag", "I"], echo.SpeciesLabels);
+        Assert.Equal(8.901714, echo.AlatBohr!.Value.Value); // celldm(1), which refines 'lattice parameter (alat) = 8.9017'
+        Assert.Equal(1e-6, echo.AlatBohr.Value.Step, 12);
+        Assert.Equal(-1.616306, echo.AxesAlat[2][2].Value);
+        Assert.Equal(1e-6, echo.AxesAlat[2][2].Step, 12);
+        Assert.Equal(["Ag", "Ag", "I", "I"], echo.Sites.Select(s => s.Label));
+        Assert.Equal([-0.5000001, 0.2886752, -0.1944723], echo.Sites[3].TauAlat.Select(t => t.Value));
+        Assert.Equal(1e-7, echo.Sites[3].TauAlat[0].Step, 12);
+    }
+
+    [Fact]
+    public void Parse_CelldmDisagreeingWithTheAlatLine_KeepsTheAlatLine()
+    {
+        var o = PwOutputParser.Parse(TestData.Output("val_mp-22894_A").Replace("celldm(1)=   8.901714", "celldm(1)=   8.991714"));
+        Assert.Equal(8.9017, o.InputEcho.AlatBohr!.Value.Value);
+        Assert.Equal(1e-4, o.InputEcho.AlatBohr.Value.Step, 12);
+    }
+
+    [Fact]
+    public void Parse_OverflowedAndNaNFields_ReadAsNaNWithAWarning()
+    {
+        string text = TestData.Output("val_mp-22894_A")
+            .Replace("=   -1332.07383779 Ry", "=*****************  Ry")
+            .Replace("number of atoms/cell      =            4", "number of atoms/cell      = ************");
+        var o = PwOutputParser.Parse(text);
+        Assert.True(double.IsNaN(o.TotalEnergyRy!.Value));
+        Assert.Null(o.InputEcho.NumberOfAtoms);
+        Assert.Contains(o.Warnings, w => w.Contains("not a finite number"));
+        Assert.Contains(o.Warnings, w => w.Contains("number of atoms"));
+    }
+
+    [Fact]
     public void Parse_ChargeIsWrong_ReadsTheErrorBlockOnce()
     {
         var o = PwOutputParser.Parse(TestData.Output("val_mp-1186119_A"));

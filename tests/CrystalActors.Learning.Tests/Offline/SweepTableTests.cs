@@ -37,6 +37,14 @@ public class SweepTableTests
     }
 
     [Fact]
+    public void Csv_RowLabelWithACommaOrQuote_IsQuotedNotASecondColumn()
+    {
+        var rows = SweepTable.Summarize([new SweepResult("cql,\"w5\"", 0, new Dictionary<string, double> { ["accuracy"] = 0.5 })]);
+        var line = SweepTable.Csv(rows).Split('\n')[1];
+        Assert.StartsWith("\"cql,\"\"w5\"\"\",1,50,0,", line);
+    }
+
+    [Fact]
     public void Read_FindsModelSeedFolders()
     {
         var root = Directory.CreateTempSubdirectory("sweep-").FullName;
