@@ -8,10 +8,9 @@
 # EVAL_EVERY steps (heldout.csv) and ships its best held-out checkpoint. Resumable: re-running continues every run
 # from its last checkpoint; a shipped policy is replaced only when its run has finished.
 #
-# Time (BC_STEPS=30000, CQL_STEPS=6000, batch 256): on this 2-core machine BC runs at 6-11 steps/s with
-# --threads 1 (two shards on two cores) and CQL at about half that: ~1.5 h for BC and ~1 h for each CQL run. On a GPU
-# node (DEVICE=cuda, --shards 1 there) the same steps take minutes; the networks are small, so the GPU mostly waits
-# for the host-side batch assembly.
+# Time (BC_STEPS=20000, CQL_STEPS=3000, batch 256): on this 2-core machine BC runs at 6-11 steps/s with
+# --threads 1 (two shards on two cores) and CQL at about half that: ~45 min for BC and ~15 min for each CQL run. On a GPU
+# node: DEVICE=cuda:0 (one shard there); not measured, since no GPU was lent when these were trained.
 #
 # Usage: scripts/train-offline-policies.sh [bc|cql-uncond-w5|cql-cond-w5 ...]   (default: all three, in order)
 # Environment: BC_STEPS, CQL_STEPS, EVAL_EVERY, DEVICE (cpu|cuda:0), OUT (runs/offline-policies), SHIP (models/offline)
@@ -22,9 +21,9 @@ shared=${CRYSTAL_ACTORS_SHARED:-$(cd .. && pwd)/shared}
 data=$shared/data/mp20/mp20_val.jsonl.gz
 out=${OUT:-runs/offline-policies}
 ship=${SHIP:-models/offline}
-bc_steps=${BC_STEPS:-30000}
-cql_steps=${CQL_STEPS:-6000}
-eval_every=${EVAL_EVERY:-1000}
+bc_steps=${BC_STEPS:-20000}
+cql_steps=${CQL_STEPS:-3000}
+eval_every=${EVAL_EVERY:-500}
 device=${DEVICE:-cpu}
 threads=$([[ $device == cpu ]] && echo 1 || echo 0)
 common=(--data "$data" --batch 256 --eval-every "$eval_every" --checkpoint-every "$eval_every" --device "$device" --threads "$threads")
