@@ -1,3 +1,4 @@
+using CrystalActors.Crystals.Validity;
 using System.CommandLine;
 using System.Globalization;
 using CrystalActors.Crystals.Io;
@@ -78,6 +79,19 @@ public sealed class RecordErrors(string command, bool strict = false, TimeSpan? 
     {
         if (r.Structure is not null) return true;
         Report($"{Where(file, r)}: frac_coords: the record has no coordinates");
+        return false;
+    }
+
+    /// <summary>Whether a record has a structure fit for physics (gaps, energies, DFT): coordinates, not too many sites and
+    /// no overlapping atoms (<see cref="PhysicalSanity"/>); one that is not is reported.</summary>
+    public bool IsFitForPhysics(string file, Mp20Record r)
+    {
+        if (!HasCoordinates(file, r)) return false;
+        string? unfit;
+        try { unfit = PhysicalSanity.Check(r.Structure!); }
+        catch (ArgumentException e) { unfit = e.Message; }
+        if (unfit is null) return true;
+        Report($"{Where(file, r)}: structure: {unfit}");
         return false;
     }
 

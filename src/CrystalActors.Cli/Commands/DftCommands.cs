@@ -204,7 +204,7 @@ public static class DftCommands
         {
             if (wantIndex is not null && !wantIndex.Contains(r.Index)) continue;
             if (wantId is not null && !wantId.Contains(r.MaterialId)) continue;
-            if (!errors.HasCoordinates(file.FullName, r)) continue;
+            if (!errors.IsFitForPhysics(file.FullName, r)) continue;
             if (maxSites is { } m && r.Structure!.NumSites > m) continue;
             selected.Add(new CrystalEntry(r.Index, r.MaterialId, RecordErrors.Where(file.FullName, r), r.Structure!.ToDftCell(), r.BandGap));
             if (limit is { } l && selected.Count >= l) break;

@@ -120,7 +120,7 @@ public static class PotentialCommands
     private static List<Mp20Record> ReadRecords(string path, int limit, RecordErrors errors)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"data file '{path}' not found", path);
-        var records = CrystalDataReader.ReadRecords(path, errors.Report).Where(r => errors.HasCoordinates(path, r));
+        var records = CrystalDataReader.ReadRecords(path, errors.Report).Where(r => errors.IsFitForPhysics(path, r));
         return (limit > 0 ? records.Take(limit) : records).ToList();
     }
 

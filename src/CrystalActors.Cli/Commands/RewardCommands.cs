@@ -397,7 +397,7 @@ public static class RewardCommands
     private static List<Mp20Record> ReadRecords(string path, string split, int limit, RecordErrors errors)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"data file '{path}' does not exist", path);
-        var records = DatasetSplit.Select(CrystalDataReader.ReadRecords(path, errors.Report), split).Where(r => errors.HasCoordinates(path, r));
+        var records = DatasetSplit.Select(CrystalDataReader.ReadRecords(path, errors.Report), split).Where(r => errors.IsFitForPhysics(path, r));
         var list = (limit > 0 ? records.Take(limit) : records).ToList();
         if (list.Count == 0) throw new InvalidDataException($"{path}: no crystals with coordinates in split '{split}'");
         return list;

@@ -78,10 +78,16 @@ public static class StructureCommands
     /// <summary>pymatgen CrystalNN(distance_cutoffs=None, x_diff_weight=-1, porous_adjustment=False) edges.</summary>
     private static IReadOnlyList<PeriodicEdge> CrystalNNStrategy(Structure s) => CrystalNN.GetEdges(s);
 
+    /// <summary>Most edges one structure may write: a cutoff far beyond the cell's size would otherwise fill the disk
+    /// with one structure's output (a 1 GB line for 2e7 pairs).</summary>
+    public const int MaxEdgesPerStructure = 1_000_000;
+
     /// <summary>All pairs within the cutoff, each undirected edge once in the canonical form of <see cref="PeriodicEdge"/>.</summary>
     private static IReadOnlyList<PeriodicEdge> RadiusStrategy(Structure s, double cutoff)
     {
         var nl = NeighborSearch.FindNeighbors(s, cutoff);
+        if (nl.Count / 2 > MaxEdgesPerStructure)
+            throw new ArgumentException($"{nl.Count / 2} edges within {cutoff} Å, more than the output limit of {MaxEdgesPerStructure} per structure; use a smaller --cutoff");
         var edges = new List<PeriodicEdge>(nl.Count / 2 + 1);
         for (int k = 0; k < nl.Count; k++)
         {

@@ -155,6 +155,18 @@ public static partial class MalformedCorpus
         yield return Cli("jsonl", "potential-cell-too-dense", Files.Of("data.jsonl", Around(Edit(g, o =>
             o["lattice"] = JsonNode.Parse("[[0.5,0,0],[0,0.5,0],[0,0,0.5]]")))),
             PotentialEval("data.jsonl"), 0, ok: 3, errors: 1, output: "out.jsonl");
+        // Physical sanity before any physics (PhysicalSanity): overlapping atoms and oversized structures are refused,
+        // not passed on as a 0 eV gap or a missing energy.
+        var onTop = Around(Edit(g, o => o["frac_coords"] = JsonNode.Parse("[[0,0,0],[0,0,0.01],[0.75,0.75,0.75],[0.25,0.25,0.25]]")));
+        yield return Cli("jsonl", "reward-predict-atoms-on-top", Files.Of("data.jsonl", onTop), RewardPredict("data.jsonl"), 0, ok: 3, errors: 1, output: "out.csv");
+        yield return Cli("jsonl", "potential-eval-atoms-on-top", Files.Of("data.jsonl", onTop), PotentialEval("data.jsonl"), 0, ok: 3, errors: 1, output: "out.jsonl");
+        yield return Cli("jsonl", "reward-predict-1001-sites", Files.Of("data.jsonl", Around(Edit(g, o =>
+        {
+            o["lattice"] = JsonNode.Parse("[[110,0,0],[0,110,0],[0,0,110]]");
+            o["species"] = new JsonArray(Enumerable.Range(0, 1001).Select(_ => (JsonNode)"Si").ToArray());
+            o["frac_coords"] = new JsonArray(Enumerable.Range(0, 1001).Select(i => (JsonNode)new JsonArray(i % 11 / 11.0, i / 11 % 11 / 11.0, i / 121 / 11.0)).ToArray());
+            o.Remove("num_atoms");
+        }))), RewardPredict("data.jsonl"), 0, ok: 3, errors: 1, output: "out.csv");
         yield return Cli("jsonl", "neighbors-record-timeout", Files.Of("data.jsonl", () => Encoding.UTF8.GetBytes(SlowNeighbours())),
             ["structure", "neighbors", "--strategy", "radius", "--cutoff", "30", "--record-timeout", "0.3", "--data", In("data.jsonl"), "--out", In("out.jsonl")],
             0, ok: 2, errors: 1, output: "out.jsonl");
