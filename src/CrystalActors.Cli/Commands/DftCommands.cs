@@ -128,11 +128,15 @@ public static class DftCommands
         return JsonSerializer.Serialize(new Dictionary<string, object?>
         {
             ["file"] = file, ["job_done"] = o.JobDone, ["converged"] = o.Converged, ["convergence_not_achieved"] = o.ConvergenceNotAchieved,
-            ["energy_ry"] = o.TotalEnergyRy, ["gap_ev"] = o.BandGapEv, ["homo_ev"] = o.HomoEv, ["lumo_ev"] = o.LumoEv, ["fermi_energy_ev"] = o.FermiEnergyEv,
-            ["total_magnetization"] = o.TotalMagnetization, ["iterations"] = o.ScfIterations, ["nelec"] = o.NumberOfElectrons, ["nbnd"] = o.NumberOfBands,
-            ["wall_s"] = o.WallTimeSeconds, ["errors"] = o.Errors.Select(e => e.ToString()).ToList(), ["warnings"] = o.Warnings,
+            ["energy_ry"] = Finite(o.TotalEnergyRy), ["gap_ev"] = Finite(o.BandGapEv), ["homo_ev"] = Finite(o.HomoEv), ["lumo_ev"] = Finite(o.LumoEv),
+            ["fermi_energy_ev"] = Finite(o.FermiEnergyEv), ["total_magnetization"] = Finite(o.TotalMagnetization), ["iterations"] = o.ScfIterations,
+            ["nelec"] = Finite(o.NumberOfElectrons), ["nbnd"] = o.NumberOfBands, ["wall_s"] = Finite(o.WallTimeSeconds),
+            ["errors"] = o.Errors.Select(e => e.ToString()).ToList(), ["warnings"] = o.Warnings,
         }, JsonLine);
     }
+
+    /// <summary>A value pw.x printed as NaN, Infinity or ******** (the parser's warnings say which) is null in JSON.</summary>
+    private static double? Finite(double? v) => v is { } x && double.IsFinite(x) ? x : null;
 
     /// <summary>
     /// `dft farm`: designs (CIF files or a data file) through the DFT farm as a campaign computes them — optionally relaxed
