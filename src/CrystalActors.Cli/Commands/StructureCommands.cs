@@ -185,7 +185,8 @@ public static class StructureCommands
                 if (needsCoordinates && !errors.HasCoordinates(dataPath, record)) return null;
                 return errors.Run(RecordErrors.Where(dataPath, record), what, _ => map(record));
             });
-            write(writer, rows.Where(r => r is not null).Select(r => { done++; return r!; }));
+            // After AsParallel these Where/Select run on the workers too: count atomically.
+            write(writer, rows.Where(r => r is not null).Select(r => { Interlocked.Increment(ref done); return r!; }));
         });
         errors.Finish(dataPath, done, ("out", outPath), ("seconds", Math.Round(watch.Elapsed.TotalSeconds, 2)));
         return done;
