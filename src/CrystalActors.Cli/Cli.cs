@@ -15,6 +15,11 @@ namespace CrystalActors.Cli;
 /// </summary>
 public static class Cli
 {
+    /// <summary>The version the build stamped (package version + git commit), for provenance records.</summary>
+    public static string CodeVersion { get; } =
+        typeof(Cli).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion ?? "?";
+
     public const int ExitOk = 0;
     public const int ExitUnexpected = 1;
     public const int ExitInput = 2;

@@ -1,5 +1,5 @@
-using System.Security.Cryptography;
 using CrystalActors.Runtime.Persistence;
+using CrystalActors.Crystals.Io;
 
 namespace CrystalActors.Campaign.Roles;
 
@@ -18,8 +18,7 @@ public static class ModelFiles
     /// <summary>Checks a received file against the hash its notice carried before anything loads it.</summary>
     public static void Verify(string path, string sha256)
     {
-        using var stream = File.OpenRead(path);
-        var actual = Convert.ToHexString(SHA256.HashData(stream)).ToLowerInvariant();
+        var actual = DataFile.Sha256(path);
         if (!string.Equals(actual, sha256, StringComparison.OrdinalIgnoreCase))
             throw new InvalidDataException($"{path}: sha256 is {actual}, the notice said {sha256}; refusing to load it");
     }

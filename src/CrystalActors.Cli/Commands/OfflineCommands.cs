@@ -246,12 +246,10 @@ public static class OfflineCommands
                 ["options"] = JsonDocument.Parse(opts.ToJson()).RootElement,
                 ["data"] = new Dictionary<string, object>
                 {
-                    ["file"] = Path.GetFileName(dataPath), ["sha256"] = Sha256(dataPath),
+                    ["file"] = Path.GetFileName(dataPath), ["sha256"] = DataFile.Sha256(dataPath),
                     ["split"] = "DatasetSplit: trained on FNV-1a 64 of material_id mod 5 != 0, measured on mod 5 == 0 (non-metals)",
                 },
-                ["code_version"] = typeof(OfflineTrainer).Assembly
-                    .GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
-                    .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion,
+                ["code_version"] = Cli.CodeVersion,
                 ["heldout"] = metrics,
                 ["heldout_true_mean_gap_ev"] = heldOut.BandGap.Average(g => (double)g),
                 ["heldout_predicted_gaps"] = perTarget,
@@ -264,12 +262,6 @@ public static class OfflineCommands
             return 0;
         });
         return cmd;
-    }
-
-    private static string Sha256(string path)
-    {
-        using var f = File.OpenRead(path);
-        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(f));
     }
 
     private static Command CreateGenerate()

@@ -270,11 +270,9 @@ public static class RewardCommands
                 EnergyModel = $"{model}, float32 single point on the data's geometries (no relaxation)",
                 Target = "MP-20 formation_energy_per_atom (eV/atom)",
                 Data = Path.GetFileName(dataPath),
-                DataSha256 = Sha256(dataPath),
+                DataSha256 = DataFile.Sha256(dataPath),
                 Split = "DatasetSplit: fit on train (FNV-1a 64 of material_id mod 5 != 0), scored on held-out (mod 5 == 0)",
-                CodeVersion = $"{ChemicalPotentialFit.MethodVersion}; CrystalActors " +
-                              (typeof(ChemicalPotentialFit).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
-                                  .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion ?? "?"),
+                CodeVersion = $"{ChemicalPotentialFit.MethodVersion}; CrystalActors {Cli.CodeVersion}",
             });
             var heldOutErrors = ChemicalPotentialFit.Evaluate(fit, heldOut);
             var mu = new ChemicalPotentials(fit.Mu, fit.MuGgaU, fit.Metadata with { NHeldOut = heldOut.Count, HeldOut = heldOutErrors });
@@ -382,12 +380,6 @@ public static class RewardCommands
             stream.WriteByte((byte)'\n');
         }
     });
-
-    private static string Sha256(string path)
-    {
-        using var f = File.OpenRead(path);
-        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(f));
-    }
 
     private static double Mae(double[] predicted, IReadOnlyList<RewardSample> samples) =>
         predicted.Select((g, i) => Math.Abs(g - samples[i].GapEv)).Average();

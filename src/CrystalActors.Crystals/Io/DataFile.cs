@@ -5,6 +5,13 @@ namespace CrystalActors.Crystals.Io;
 /// <summary>Opens data files, transparently gunzipping (detected by the gzip magic bytes, not the name).</summary>
 public static class DataFile
 {
+    /// <summary>The SHA-256 of a file's bytes as lower-case hex (data provenance, transfer checks, cache keys).</summary>
+    public static string Sha256(string path)
+    {
+        using var f = File.OpenRead(path);
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(f));
+    }
+
     public static TextReader OpenText(string path)
     {
         var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);

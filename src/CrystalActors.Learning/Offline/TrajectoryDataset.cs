@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Security.Cryptography;
 using CrystalActors.Crystals;
 using CrystalActors.Crystals.Graphs;
 using CrystalActors.Crystals.Io;
@@ -415,8 +414,7 @@ public sealed class TrajectoryDataset
     {
         if (!File.Exists(jsonlPath)) throw new FileNotFoundException($"MP-20 data file not found: {jsonlPath}", jsonlPath);
         cacheDir ??= DefaultCacheDir();
-        string hash;
-        using (var s = File.OpenRead(jsonlPath)) hash = Convert.ToHexString(SHA256.HashData(s))[..16].ToLowerInvariant();
+        string hash = DataFile.Sha256(jsonlPath)[..16];
         var cache = Path.Combine(cacheDir, $"trajectories-{hash}-o{maxOrders}.bin");
         if (File.Exists(cache))
         {
