@@ -106,7 +106,9 @@ public sealed class RecordErrors(string command, bool strict = false, TimeSpan? 
         {
             if (recordTimeout is not { } limit) return work(CancellationToken.None);
             var cts = new CancellationTokenSource();
-            var task = Task.Run(() => work(cts.Token));
+            // A thread of its own: the caller blocks a pool thread in Wait, and under load a pool task may not even start
+            // within the limit (every record then "timed out" without having run).
+            var task = Task.Factory.StartNew(() => work(cts.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             if (task.Wait(limit)) return task.Result;
             cts.Cancel();
             _ = task.ContinueWith(t => t.Exception, TaskContinuationOptions.OnlyOnFaulted); // observed: it may fail after we left
