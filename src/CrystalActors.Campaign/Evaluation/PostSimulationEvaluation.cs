@@ -25,15 +25,22 @@ public static class PostSimulationEvaluation
         var valid = new List<EvaluatedSkeleton>();
         foreach (var g in generated)
         {
-            if (!truth.TryGetValue(g.MaterialId, out var r) || r.Structure is null)
-                throw new ArgumentException($"generated crystal {g.MaterialId} has no crystal with coordinates in the reference data");
-            var species = g.Species.Select(Element.FromSymbol).ToArray();
-            if (species.Length != r.Structure.NumSites)
-                throw new ArgumentException($"generated crystal {g.MaterialId} has {species.Length} sites, the reference has {r.Structure.NumSites}");
-            var structure = Structure.FromSpecies(r.Structure.Lattice, species, r.Structure.FracCoords, g.MaterialId);
-            if (SmactValidity.IsValid(structure)) valid.Add(new EvaluatedSkeleton(g.MaterialId, structure, r.Structure));
+            var structure = StructureOf(g, truth);
+            if (SmactValidity.IsValid(structure)) valid.Add(new EvaluatedSkeleton(g.MaterialId, structure, truth[g.MaterialId].Structure!));
         }
         return (valid.Count, PostSimulationMetrics.Choose(valid, n, seed));
+    }
+
+    /// <summary>The generated crystal as a structure: its species on the lattice and coordinates of the true crystal of its skeleton.</summary>
+    /// <exception cref="ArgumentException">the reference data lacks the skeleton, its coordinates, or has another site count.</exception>
+    public static Structure StructureOf(GeneratedCrystal g, IReadOnlyDictionary<string, Mp20Record> truth)
+    {
+        if (!truth.TryGetValue(g.MaterialId, out var r) || r.Structure is null)
+            throw new ArgumentException($"generated crystal {g.MaterialId} has no crystal with coordinates in the reference data");
+        var species = g.Species.Select(Element.FromSymbol).ToArray();
+        if (species.Length != r.Structure.NumSites)
+            throw new ArgumentException($"generated crystal {g.MaterialId} has {species.Length} sites, the reference has {r.Structure.NumSites}");
+        return Structure.FromSpecies(r.Structure.Lattice, species, r.Structure.FracCoords, g.MaterialId);
     }
 
     public static string JobId(string side, EvaluatedSkeleton s, DftBatchOptions o)

@@ -26,6 +26,8 @@ public static class OfflineCommands
         return command;
     }
 
+    private const string BandGapWeights = "../shared/reference/megnet/MEGNet-MP-2019.4.1-BandGap-mfi.safetensors";
+
     private static Option<string> DataOption(string description) => new("--data") { Description = description, Required = true };
 
     private static Option<string> PartOption(string defaultPart) => new("--part")
@@ -146,9 +148,10 @@ public static class OfflineCommands
                 terminal = ds.Ids.Select(id => (float)byId[id]).ToArray();
                 Log.Information("Terminal rewards relabelled from {File} ({Column}): mean {Mean:F3}", rewardFile, parse.GetValue(rewardColumn), terminal.Average());
             }
-            // The held-out part of the same file, never trained on (a --part all run has none left to measure on).
+            // The held-out part of the same file, never trained on (a --part all run has none left to measure on); its
+            // non-metal skeletons, as Table 1 measures, also when metals are trained on.
             TrajectoryDataset? heldOut = options.EvalEvery > 0 && parse.GetValue(part) == "train"
-                ? SelectPart(all, "heldout", nonMetals: !parse.GetValue(includeMetals))
+                ? SelectPart(all, "heldout", nonMetals: true)
                 : null;
             if (options.EvalEvery > 0 && heldOut is null) Log.Warning("--eval-every needs --part train (the held-out part is measured); no held-out metrics");
             using var trainer = new OfflineTrainer(ds, options, dev, terminal) { HeldOut = heldOut };
@@ -200,7 +203,7 @@ public static class OfflineCommands
         var name = new Option<string>("--name") { Description = "Policy name: written to <out>/<name>/.", Required = true };
         var data = DataOption("MP-20-form JSONL(.gz) the policy was trained on; its held-out non-metals are measured.");
         var targets = new Option<double[]>("--p-hat") { Description = "Targets p̂ (eV) whose generated gaps are measured (default: 1.12 2 3 4).", AllowMultipleArgumentsPerToken = true };
-        var weights = new Option<string>("--weights") { Description = "MEGNet band-gap weights for the predicted gaps.", DefaultValueFactory = _ => "../shared/reference/megnet/MEGNet-MP-2019.4.1-BandGap-mfi.safetensors" };
+        var weights = new Option<string>("--weights") { Description = "MEGNet band-gap weights for the predicted gaps.", DefaultValueFactory = _ => BandGapWeights };
         var outRoot = new Option<string>("--out") { Description = "Folder of shipped policies.", DefaultValueFactory = _ => Path.Combine("models", "offline") };
         var cmd = new Command("ship", "Write a trained policy as <out>/<name>/policy.safetensors + manifest.json (held-out metrics, predicted gaps per target).")
         {
@@ -221,12 +224,11 @@ public static class OfflineCommands
                 var actions = Generation.Greedy(net, heldOut, pHat);
                 var structures = Enumerable.Range(0, heldOut.CrystalCount)
                     .Select(c => heldOut.StructureWith(c, actions[c].Select(ActionVocabulary.ElementAt).ToArray())).ToList();
-                var gaps = gapModel.Predict(structures).GapsEv;
+                var predicted = PredictedGaps.Of(gapModel.Predict(structures).GapsEv, pHat, windowEv: 0.5);
                 perTarget.Add(new Dictionary<string, object>
                 {
-                    ["p_hat_ev"] = pHat, ["mean_predicted_gap_ev"] = gaps.Average(),
-                    ["std_predicted_gap_ev"] = Math.Sqrt(gaps.Select(g => (g - gaps.Average()) * (g - gaps.Average())).Average()),
-                    ["within_0_5_ev_pct"] = 100.0 * gaps.Count(g => Math.Abs(g - pHat) <= 0.5) / gaps.Length,
+                    ["p_hat_ev"] = pHat, ["mean_predicted_gap_ev"] = predicted.MeanEv, ["std_predicted_gap_ev"] = predicted.StdEv,
+                    ["within_0_5_ev_pct"] = predicted.InTargetPct,
                 });
                 Log.Information("p̂ = {PHat} eV: predicted gap of the held-out fills {Mean:F2} ± {Std:F2} eV, {In:F1}% within 0.5 eV",
                     pHat, perTarget[^1]["mean_predicted_gap_ev"], perTarget[^1]["std_predicted_gap_ev"], perTarget[^1]["within_0_5_ev_pct"]);
@@ -336,9 +338,11 @@ public static class OfflineCommands
         var ranks = new Option<int>("--ranks") { Description = "MPI ranks per pw.x run (mpirun).", DefaultValueFactory = _ => 1 };
         var state = new Option<string?>("--state") { Description = "Farm journal folder (default: dft-farm/ beside --out); re-running resumes its jobs." };
         var seeds = new Option<string[]>("--seeds") { Description = "host:port of a running cluster: submit to its DFT farm instead of running one here.", AllowMultipleArgumentsPerToken = true };
+        var predictGaps = new Option<bool>("--predict-gaps") { Description = "Also the band-gap model's predicted gaps of all generated crystals: mean_predicted_gap_ev, std_predicted_gap_ev, predicted_in_target_pct (p̂ ± 0.25 eV)." };
+        var gapWeights = new Option<string>("--weights") { Description = "MEGNet band-gap weights for --predict-gaps.", DefaultValueFactory = _ => BandGapWeights };
         var cmd = new Command("evaluate", "Table-1 metrics (per-site accuracy, element-class similarity, SMACT validity, reconstruction) and, with --dft, the post-simulation metrics (EMD of gaps and energies, ν, κ, DFT success).")
         {
-            Options = { generated, data, output, label, dft, pHat, protocol, ecutwfc, ecutrho, kspacing, relax, seed, runners, ranks, state, seeds },
+            Options = { generated, data, output, label, dft, pHat, protocol, ecutwfc, ecutrho, kspacing, relax, seed, runners, ranks, state, seeds, predictGaps, gapWeights },
         };
         cmd.SetAction(async (parse, ct) =>
         {
@@ -352,6 +356,16 @@ public static class OfflineCommands
             Console.WriteLine(metrics.TableRow(parse.GetValue(label)!));
             var json = JsonSerializer.SerializeToNode(metrics)!.AsObject();
             string? path = parse.GetValue(output);
+            if (parse.GetValue(predictGaps))
+            {
+                var structures = gen.Select(g => Campaign.Evaluation.PostSimulationEvaluation.StructureOf(g, truth)).ToList();
+                using var gapModel = Models.Megnet.BandGapModel.Load(SharedPaths.Resolve(parse.GetValue(gapWeights)!));
+                var predicted = PredictedGaps.Of(gapModel.Predict(structures).GapsEv, parse.GetValue(pHat));
+                foreach (var (key, value) in JsonSerializer.SerializeToNode(predicted)!.AsObject().ToList())
+                    json[key] = value?.DeepClone();
+                Console.WriteLine(FormattableString.Invariant(
+                    $"Predicted gap {predicted.MeanEv:F3} ± {predicted.StdEv:F3} eV, {predicted.InTargetPct:F1}% in p̂ ± {PredictedGaps.WindowEv} eV"));
+            }
             if (parse.GetValue(dft) is > 0 and var n)
             {
                 var p = Dft.Input.DftProtocol.ByName(parse.GetValue(protocol)!);

@@ -30,8 +30,9 @@ public static class SweepTable
     public static readonly (string Key, string Header, double Scale)[] Columns =
     [
         ("accuracy", "accuracy %", 100), ("similarity", "similarity %", 100), ("validity", "validity %", 100),
-        ("reconstruction", "reconstruction %", 100), ("in_target_pct", "ν (DFT gap in p̂ ± 0.25) %", 1), ("kappa_pct", "κ %", 1),
-        ("emd_gap_ev", "EMD gap (eV)", 1), ("emd_energy_ev_per_atom", "EMD energy (eV/atom)", 1), ("dft_success_pct", "DFT success %", 1),
+        ("reconstruction", "reconstruction %", 100), ("mean_predicted_gap_ev", "predicted gap (eV)", 1),
+        ("predicted_in_target_pct", "predicted in p̂ ± 0.25 %", 1), ("in_target_pct", "ν (DFT gap in p̂ ± 0.25) %", 1), ("kappa_pct", "κ %", 1),
+        ("mean_gap_ev", "DFT gap (eV)", 1), ("emd_gap_ev", "EMD gap (eV)", 1), ("emd_energy_ev_per_atom", "EMD energy (eV/atom)", 1), ("dft_success_pct", "DFT success %", 1),
         ("dft_n", "DFT n", 1),
     ];
 

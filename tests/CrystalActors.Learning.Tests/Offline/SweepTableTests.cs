@@ -10,7 +10,7 @@ public class SweepTableTests
         var results = new[]
         {
             new SweepResult("bc", 0, new Dictionary<string, double> { ["accuracy"] = 0.40, ["validity"] = 0.80 }),
-            new SweepResult("cql-1-10-3-w5", 0, new Dictionary<string, double> { ["accuracy"] = 0.30, ["in_target_pct"] = 20 }),
+            new SweepResult("cql-1-10-3-w5", 0, new Dictionary<string, double> { ["accuracy"] = 0.30, ["mean_predicted_gap_ev"] = 1.5, ["in_target_pct"] = 20 }),
             new SweepResult("bc", 1, new Dictionary<string, double> { ["accuracy"] = 0.44, ["validity"] = 0.86 }),
             new SweepResult("bc", 2, new Dictionary<string, double> { ["accuracy"] = 0.48, ["validity"] = 0.83 }),
         };
@@ -27,7 +27,10 @@ public class SweepTableTests
 
         var md = SweepTable.Markdown(rows);
         Assert.Contains("| bc | 3 | 44.00 ± 4.00 |", md);
-        Assert.Contains("| cql-1-10-3-w5 | 1 | 30.00 ± 0.00 | - | 20.00 ± 0.00 |", md);
+        // Columns: accuracy, validity, predicted gap (eV, not scaled), ν; a row without a value shows "-".
+        Assert.Contains("| model | seeds | accuracy % | validity % | predicted gap (eV) | ν (DFT gap in p̂ ± 0.25) % |", md);
+        Assert.Contains("| bc | 3 | 44.00 ± 4.00 | 83.00 ± 3.00 | - | - |", md);
+        Assert.Contains("| cql-1-10-3-w5 | 1 | 30.00 ± 0.00 | - | 1.50 ± 0.00 | 20.00 ± 0.00 |", md);
         var csv = SweepTable.Csv(rows).Split('\n');
         Assert.StartsWith("model,seeds,accuracy_mean,accuracy_std,", csv[0]);
         var bcFields = csv[1].Split(',');
