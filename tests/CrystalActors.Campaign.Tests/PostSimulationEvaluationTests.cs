@@ -15,6 +15,27 @@ public sealed class PostSimulationEvaluationTests : IDisposable
 
     private static readonly DftProtocol Fast = DftProtocol.Sssp with { Name = "fast", EcutWfcRy = 20, EcutRhoRy = 160, KSpacingInvAngstrom = 0.6 };
 
+    [Fact]
+    public void Choose_MaxSites_SamplesOnlySmallCells_ButCountsEveryValidOne()
+    {
+        // mp-23289 (KCl, 2 sites) and mp-1541 (BeSe, 2 sites) against the 20-site mp-22661: all three fills are SMACT-valid.
+        var ids = new[] { "mp-23289", "mp-1541", "mp-22661" }.ToHashSet();
+        var truth = Mp20JsonlReader.Read(SharedData.File("data", "mp20", "mp20_val.jsonl.gz")).Where(r => ids.Contains(r.MaterialId)).ToDictionary(r => r.MaterialId);
+        var big = truth["mp-22661"];
+        var generated = new[]
+        {
+            new GeneratedCrystal("mp-23289", ["Na", "Cl"]), new GeneratedCrystal("mp-1541", ["Mg", "S"]),
+            new GeneratedCrystal("mp-22661", big.Species.Select(e => e.Symbol).ToArray()),
+        };
+        Assert.Equal(20, big.Structure!.NumSites);
+        var (valid, all) = PostSimulationEvaluation.Choose(generated, truth, n: 3, seed: 0);
+        Assert.Equal(3, valid);
+        Assert.Equal(3, all.Count);
+        var (validSmall, small) = PostSimulationEvaluation.Choose(generated, truth, n: 3, seed: 0, maxSites: 8);
+        Assert.Equal(3, validSmall);
+        Assert.Equal(["mp-23289", "mp-1541"], small.Select(c => c.MaterialId));
+    }
+
     [PwFact]
     public async Task TwoSkeletons_AreComputedOnBothSides_AndAResumedRunReusesTheFarmsResults()
     {

@@ -18,9 +18,11 @@ public sealed record EvaluatedSkeleton(string MaterialId, Structure Generated, S
 /// </summary>
 public static class PostSimulationEvaluation
 {
-    /// <summary>The SMACT-valid generated crystals and the seeded choice of <paramref name="n"/> of them.</summary>
+    /// <summary>The number of SMACT-valid generated crystals and the seeded choice of <paramref name="n"/> of those with at most
+    /// <paramref name="maxSites"/> sites (all when null): DFT time grows steeply with the cell, so a small machine samples
+    /// the small cells, and says so.</summary>
     public static (int Valid, IReadOnlyList<EvaluatedSkeleton> Chosen) Choose(IReadOnlyList<GeneratedCrystal> generated,
-        IReadOnlyDictionary<string, Mp20Record> truth, int n, ulong seed)
+        IReadOnlyDictionary<string, Mp20Record> truth, int n, ulong seed, int? maxSites = null)
     {
         var valid = new List<EvaluatedSkeleton>();
         foreach (var g in generated)
@@ -28,7 +30,8 @@ public static class PostSimulationEvaluation
             var structure = StructureOf(g, truth);
             if (SmactValidity.IsValid(structure)) valid.Add(new EvaluatedSkeleton(g.MaterialId, structure, truth[g.MaterialId].Structure!));
         }
-        return (valid.Count, PostSimulationMetrics.Choose(valid, n, seed));
+        var pool = maxSites is int m ? valid.Where(s => s.Generated.NumSites <= m).ToList() : valid;
+        return (valid.Count, PostSimulationMetrics.Choose(pool, n, seed));
     }
 
     /// <summary>The generated crystal as a structure: its species on the lattice and coordinates of the true crystal of its skeleton.</summary>

@@ -338,11 +338,12 @@ public static class OfflineCommands
         var ranks = new Option<int>("--ranks") { Description = "MPI ranks per pw.x run (mpirun).", DefaultValueFactory = _ => 1 };
         var state = new Option<string?>("--state") { Description = "Farm journal folder (default: dft-farm/ beside --out); re-running resumes its jobs." };
         var seeds = new Option<string[]>("--seeds") { Description = "host:port of a running cluster: submit to its DFT farm instead of running one here.", AllowMultipleArgumentsPerToken = true };
+        var maxSites = new Option<int?>("--max-sites") { Description = "DFT only generated crystals with at most this many sites (DFT time grows steeply with the cell)." };
         var predictGaps = new Option<bool>("--predict-gaps") { Description = "Also the band-gap model's predicted gaps of all generated crystals: mean_predicted_gap_ev, std_predicted_gap_ev, predicted_in_target_pct (p̂ ± 0.25 eV)." };
         var gapWeights = new Option<string>("--weights") { Description = "MEGNet band-gap weights for --predict-gaps.", DefaultValueFactory = _ => BandGapWeights };
         var cmd = new Command("evaluate", "Table-1 metrics (per-site accuracy, element-class similarity, SMACT validity, reconstruction) and, with --dft, the post-simulation metrics (EMD of gaps and energies, ν, κ, DFT success).")
         {
-            Options = { generated, data, output, label, dft, pHat, protocol, ecutwfc, ecutrho, kspacing, relax, seed, runners, ranks, state, seeds, predictGaps, gapWeights },
+            Options = { generated, data, output, label, dft, pHat, protocol, ecutwfc, ecutrho, kspacing, relax, seed, runners, ranks, state, seeds, maxSites, predictGaps, gapWeights },
         };
         cmd.SetAction(async (parse, ct) =>
         {
@@ -372,7 +373,8 @@ public static class OfflineCommands
                 if (parse.GetValue(ecutwfc) is { } w) p = p with { EcutWfcRy = w };
                 if (parse.GetValue(ecutrho) is { } rho) p = p with { EcutRhoRy = rho };
                 if (parse.GetValue(kspacing) is { } k) p = p with { KSpacingInvAngstrom = k };
-                var (valid, chosen) = Campaign.Evaluation.PostSimulationEvaluation.Choose(gen, truth, n, parse.GetValue(seed));
+                if (parse.GetValue(maxSites) is < 1 and var bad) throw new ArgumentException($"--max-sites must be at least 1 (got {bad})");
+                var (valid, chosen) = Campaign.Evaluation.PostSimulationEvaluation.Choose(gen, truth, n, parse.GetValue(seed), parse.GetValue(maxSites));
                 var folder = Path.GetDirectoryName(Path.GetFullPath(path ?? Path.Combine(parse.GetValue(generated)!, "evaluation.json")))!;
                 int mpiRanks = parse.GetValue(ranks);
                 var options = new Campaign.Evaluation.DftBatchOptions
@@ -390,6 +392,7 @@ public static class OfflineCommands
                 foreach (var (key, value) in JsonSerializer.SerializeToNode(post)!.AsObject().ToList())
                     json[key] = value?.DeepClone();
                 json["dft_valid_candidates"] = valid;
+                if (parse.GetValue(maxSites) is int m) json["dft_max_sites"] = m;
                 Console.WriteLine(FormattableString.Invariant(
                     $"DFT of {post.DftN}: success {post.DftSuccessPct:F1}%, in target (p̂ ± 0.25 eV) {post.InTargetPct:F1}%, κ {post.KappaPct:F1}%, EMD gap {post.EmdGapEv:F3} eV, EMD energy {post.EmdEnergyEvPerAtom:F3} eV/atom"));
                 if (path is not null) WriteDftCsv(Path.ChangeExtension(path, ".dft.csv"), pairs);
