@@ -53,8 +53,8 @@ public class ShippedPolicyTests
             // Greedy argmax can flip on a near-tie on another CPU: a few sites of 656 crystals at most.
             Assert.Equal(stated.GetProperty("accuracy").GetDouble(), metrics.Accuracy, 0.005);
             Assert.Equal(stated.GetProperty("validity").GetDouble(), metrics.Validity, 0.005);
-            // The floors these policies were shipped at (README "Shipped policies"); issue #20 aims at 45 % / 80 % for BC
-            // and 75 % validity for CQL, which these are short of.
+            // The floors these policies were shipped at (README "Shipped policies"). Issue #20 aims at 45 % / 80 % for BC,
+            // which it is short of, and 75 % validity for CQL, which the CQL policies keep.
             if (options.Algorithm == OfflineAlgorithm.BehaviourCloning)
             {
                 Assert.True(metrics.Accuracy >= 0.44, $"{name}: held-out accuracy {metrics.Accuracy:P2}");
@@ -63,7 +63,7 @@ public class ShippedPolicyTests
             else
             {
                 Assert.True(metrics.Accuracy >= 0.36, $"{name}: held-out accuracy {metrics.Accuracy:P2}");
-                Assert.True(metrics.Validity >= 0.74, $"{name}: held-out validity {metrics.Validity:P2}");
+                Assert.True(metrics.Validity >= 0.75, $"{name}: held-out validity {metrics.Validity:P2}");
             }
             if (options.Conditioned)
             {
@@ -76,10 +76,13 @@ public class ShippedPolicyTests
                         .Select(c => HeldOut.Value.StructureWith(c, actions[c].Select(ActionVocabulary.ElementAt).ToArray())).ToList();
                     return gapModel.Predict(structures).GapsEv.Average();
                 }
-                // The shift is small (1.34 → 1.40 eV for cql-cond-w5) but it goes the right way at every step.
+                // The shift is small (1.365, 1.384, 1.406, 1.407 eV for cql-cond-w5) but goes the right way. One flipped
+                // near-tie on another CPU moves a mean by ~1 eV / 656, so neighbouring targets may not fall by more than
+                // 0.005 eV, and the whole range must rise by 0.02 eV.
                 var means = new[] { 1.12, 2, 3, 4 }.Select(MeanGap).ToArray();
-                for (int i = 1; i < means.Length; i++)
-                    Assert.True(means[i] > means[i - 1], $"{name}: mean predicted gaps at p̂ = 1.12, 2, 3, 4 eV: {string.Join(", ", means.Select(g => g.ToString("F3")))}");
+                string said = $"{name}: mean predicted gaps at p̂ = 1.12, 2, 3, 4 eV: {string.Join(", ", means.Select(g => g.ToString("F4")))}";
+                for (int i = 1; i < means.Length; i++) Assert.True(means[i] > means[i - 1] - 0.005, said);
+                Assert.True(means[^1] - means[0] >= 0.02, said);
             }
         }
     }
