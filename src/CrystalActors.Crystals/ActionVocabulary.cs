@@ -18,13 +18,16 @@ public enum ElementClass
 
 /// <summary>
 /// The 88-element action vocabulary of crystal-design (<c>action_vocab_88.csv</c>, read from the shared folder): action index
-/// k places element <see cref="ElementAt"/>(k); node type 88 marks an unfilled site.
+/// k places element <see cref="ElementAt"/>(k); node type 88 marks an unfilled site and 89 the unfilled site being filled.
 /// </summary>
 public static class ActionVocabulary
 {
     public const int Count = 88;
     /// <summary>The node type of a site whose element is not chosen yet.</summary>
     public const int UnfilledNodeType = 88;
+    /// <summary>The node type of the site the next action fills: marking it lets the graph convolutions see where it sits
+    /// (its coordination and filled neighbours); the focus index alone, a global, does not say which node it is.</summary>
+    public const int FocusNodeType = 89;
     public const int ClassCount = 9;
 
     private static readonly Element[] Order;

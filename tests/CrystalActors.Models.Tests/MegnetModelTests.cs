@@ -14,7 +14,7 @@ public sealed class MegnetModelTests
         return new MegnetGraph
         {
             NumNodes = nodes,
-            NodeTypes = Enumerable.Range(0, nodes).Select(_ => rng.Next(89)).ToArray(),
+            NodeTypes = Enumerable.Range(0, nodes).Select(_ => rng.Next(90)).ToArray(),
             Src = src,
             Dst = dst,
             Distances = Enumerable.Range(0, edges).Select(_ => (float)(1.5 + 3 * rng.NextDouble())).ToArray(),
@@ -30,7 +30,7 @@ public sealed class MegnetModelTests
         using var model = new MegnetModel(MegnetConfig.CrystalDesignQNetwork());
         var sd = model.StateDict();
         long[] Shape(string name) => sd[name].Shape;
-        Assert.Equal(new long[] { 89, 16 }, Shape("embedding.layer_node_embedding.weight"));
+        Assert.Equal(new long[] { 90, 16 }, Shape("embedding.layer_node_embedding.weight")); // 88 elements, unfilled, focus
         Assert.Equal(new long[] { 21, 8 }, Shape("embedding.layer_state_embedding.weight"));
         Assert.Equal(new long[] { 64, 1 }, Shape("edge_encoder.layers.0.weight"));
         Assert.Equal(new long[] { 64, 16 }, Shape("node_encoder.layers.0.weight"));

@@ -73,7 +73,7 @@ public sealed class DqnPolicy : IDisposable
     /// <summary>Q-values [B, 88] of a batch of states (caller's scope; also the logits of the GRPO policy).</summary>
     internal Tensor Forward(int[] crystals, IReadOnlyList<IReadOnlyList<int>> nodeTypes, IReadOnlyList<int> focus)
     {
-        var types = nodeTypes.SelectMany(t => t.Select(x => (long)x)).ToArray();
+        var types = StateEncoding.ConcatWithFocus(nodeTypes, focus);
         var state = new StateTensors(OnDevice(types), OnDevice(focus.Select(f => (long)f).ToArray()),
             Graphs.BuildGlobals(crystals), Graphs.BuildGraph(crystals));
         return Network.Forward(state);

@@ -53,8 +53,8 @@ public sealed class OnlineDqn : IDisposable
         var crystals = batch.Select(t => t.Crystal).ToArray();
         var graph = _graphs.BuildGraph(crystals);
         var globals = _graphs.BuildGlobals(crystals);
-        var before = batch.SelectMany(t => t.NodeTypes.Select(x => (long)x)).ToArray();
-        var after = batch.SelectMany(t => t.NextNodeTypes.Select(x => (long)x)).ToArray();
+        var before = StateEncoding.ConcatWithFocus(batch.Select(t => t.NodeTypes).ToArray(), batch.Select(t => (int)t.Focus).ToArray());
+        var after = StateEncoding.ConcatWithFocus(batch.Select(t => t.NextNodeTypes).ToArray(), batch.Select(t => (int)t.NextFocus).ToArray());
         var state = new StateTensors(_policy.OnDevice(before), _policy.OnDevice(batch.Select(t => (long)t.Focus).ToArray()), globals, graph);
         var next = new StateTensors(_policy.OnDevice(after), _policy.OnDevice(batch.Select(t => (long)t.NextFocus).ToArray()), globals, graph);
         var actions = _policy.OnDevice(batch.Select(t => (long)t.Action).ToArray());

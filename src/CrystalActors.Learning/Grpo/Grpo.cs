@@ -390,8 +390,10 @@ public sealed class GrpoLearner : IDisposable
             {
                 var s = e.Steps[t];
                 crystals.Add(e.Crystal);
+                int offset = nodeTypes.Count;
                 foreach (var x in s.NodeTypes) nodeTypes.Add(x);
                 focus.Add(s.Focus);
+                StateEncoding.MarkFocus(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(nodeTypes), offset, s.Focus);
                 actions.Add(s.Action);
                 old.Add(e.LogProbs[t]);
                 adv.Add((float)advantages[i]);

@@ -1,10 +1,12 @@
+using CrystalActors.Crystals;
 using CrystalActors.Models.Megnet;
 using CrystalActors.Torch;
 
 namespace CrystalActors.Learning.Offline;
 
 /// <summary>
-/// A batch of states on a shared graph: node types [N] (0..87 element, 88 unfilled), focus [B] and globals [B, G]; the
+/// A batch of states on a shared graph: node types [N] (0..87 element, 88 unfilled, 89 the focus site: see
+/// <see cref="StateEncoding.MarkFocus"/>), focus [B] and globals [B, G]; the
 /// graph is the concatenated skeletons (edge features exp(−d²/2), no node or state inputs of its own). Its tensors
 /// live in the caller's dispose scope.
 /// </summary>
@@ -28,6 +30,33 @@ public static class StateEncoding
     {
         for (int k = 0; k < TrajectoryDataset.GlobalCount; k++) dst[k] = raw[k] * Scale[k];
         if (conditioned) dst[TrajectoryDataset.GlobalCount] = targetBandGap;
+    }
+
+    /// <summary>
+    /// Gives the focus site of the state whose nodes start at <paramref name="nodeOffset"/> the node type
+    /// <see cref="ActionVocabulary.FocusNodeType"/> (nothing for <see cref="TrajectoryDataset.NoFocus"/>, the state after
+    /// the last step). Every builder of Q-network states calls this, so training, generation, online DQN and GRPO agree.
+    /// </summary>
+    public static void MarkFocus(Span<long> nodeTypes, int nodeOffset, long focus)
+    {
+        if (focus == TrajectoryDataset.NoFocus) return;
+        if (nodeTypes[nodeOffset + (int)focus] != ActionVocabulary.UnfilledNodeType)
+            throw new ArgumentException($"the focus site {focus} is filled already", nameof(focus));
+        nodeTypes[nodeOffset + (int)focus] = ActionVocabulary.FocusNodeType;
+    }
+
+    /// <summary>The node types of several states concatenated, each with its focus site marked (see <see cref="MarkFocus"/>).</summary>
+    public static long[] ConcatWithFocus<T>(IReadOnlyList<IReadOnlyList<T>> nodeTypes, IReadOnlyList<int> focus) where T : System.Numerics.IBinaryInteger<T>
+    {
+        var types = new long[nodeTypes.Sum(t => t.Count)];
+        int offset = 0;
+        for (int i = 0; i < nodeTypes.Count; i++)
+        {
+            for (int s = 0; s < nodeTypes[i].Count; s++) types[offset + s] = long.CreateTruncating(nodeTypes[i][s]);
+            MarkFocus(types, offset, focus[i]);
+            offset += nodeTypes[i].Count;
+        }
+        return types;
     }
 }
 
@@ -142,6 +171,8 @@ public sealed class TransitionBatchBuilder
             _nextNodeTypes[nOff + order[t]] = act[order[t]];
             focus[i] = order[t];
             nextFocus[i] = t + 1 < n ? order[t + 1] : TrajectoryDataset.NoFocus;
+            StateEncoding.MarkFocus(_nodeTypes, nOff, focus[i]);
+            StateEncoding.MarkFocus(_nextNodeTypes, nOff, nextFocus[i]);
             actions[i] = act[order[t]];
             bool last = t == n - 1;
             dones[i] = last ? 1 : 0;

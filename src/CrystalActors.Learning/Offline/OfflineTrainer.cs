@@ -449,7 +449,11 @@ public sealed class OfflineTrainer : IDisposable
         if (file.Metadata["format"] == LegacyCheckpointFormat)
             throw new InvalidDataException($"{path}: a checkpoint of format {LegacyCheckpointFormat} (before the Q-network became the project's " +
                                            "one MEGNet) cannot resume training; it still loads as a policy (offline generate, initial_policy)");
-        Online.LoadStateDict(Prefixed(file, "model."), strict: true);
+        var model = Prefixed(file, "model.");
+        if (QNetwork.LacksFocusRow(model))
+            throw new InvalidDataException($"{path}: a checkpoint from before the focus site had its own node type cannot resume training; " +
+                                           "it still loads as a policy (offline generate, --init-from, initial_policy)");
+        Online.LoadStateDict(model, strict: true);
         if (Target is not null) Target.LoadStateDict(Prefixed(file, "target."), strict: true);
         _adam.LoadStateDict(Prefixed(file, "optim."));
         Step = file["step"].ToArray<long>()[0];

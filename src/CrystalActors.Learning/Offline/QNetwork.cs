@@ -6,14 +6,18 @@ namespace CrystalActors.Learning.Offline;
 
 /// <summary>
 /// The MEGNet Q-network of crystal-design: the project's one MEGNet (<see cref="MegnetModel"/>) in the configuration
-/// <see cref="MegnetConfig.CrystalDesignQNetwork"/> (matgl 0.9.1 MEGNet defaults): node Embedding(89, 16); the focus
-/// site as the state embedding (21, 8) concatenated with the globals (8 wide, 7 unconditioned); edge feature
+/// <see cref="MegnetConfig.CrystalDesignQNetwork"/> (matgl 0.9.1 MEGNet defaults): node Embedding(90, 16), whose last
+/// row marks the focus site in the graph (crystal-design's 89 rows tell the network only the focus index, a global, not
+/// which node it is); the focus index as the state embedding (21, 8) concatenated with the globals (8 wide, 7 unconditioned); edge feature
 /// exp(−d²/2) (one Gaussian); softplus2; encoders [1→64→32], [16→64→32], [16→64→32]; three MEGNet blocks; Set2Set on
 /// nodes and edges (2 iterations); output MLP [160→32→16→88]. State-dict names are matgl's.
 /// </summary>
 public sealed class QNetwork : MegnetModel
 {
-    public const int NodeTypes = ActionVocabulary.Count + 1;
+    /// <summary>Node types: 88 elements, unfilled, and the focus site (<see cref="ActionVocabulary.FocusNodeType"/>).</summary>
+    public const int NodeTypes = ActionVocabulary.Count + 2;
+    /// <summary>The name of the node embedding table (<see cref="NodeTypes"/> rows).</summary>
+    public const string NodeEmbeddingName = "embedding.layer_node_embedding.weight";
     public const int FocusTypes = TrajectoryDataset.MaxSites + 1;
 
     public bool Conditioned { get; }
@@ -53,14 +57,26 @@ public sealed class QNetwork : MegnetModel
     }
 
     /// <summary>A state dict with legacy names upgraded (see <see cref="UpgradeName"/>); the Gaussian centres, a constant
-    /// buffer the former network did not have, are taken from this network when missing.</summary>
+    /// buffer the former network did not have, are taken from this network when missing. A node embedding without the
+    /// focus row (policies trained before <see cref="ActionVocabulary.FocusNodeType"/>) gets a copy of the unfilled row,
+    /// so such a policy computes exactly what it did before the focus site was marked.</summary>
     public Dictionary<string, Tensor> Upgrade(IReadOnlyDictionary<string, Tensor> state)
     {
         bool legacy = state.ContainsKey("node_embedding.weight");
         var upgraded = state.ToDictionary(p => legacy ? UpgradeName(p.Key) : p.Key, p => p.Value);
         foreach (var (name, buffer) in NamedBuffers()) upgraded.TryAdd(name, buffer);
+        if (upgraded.TryGetValue(NodeEmbeddingName, out var embedding) && embedding.Shape.Length == 2 && embedding.Shape[0] == NodeTypes - 1)
+        {
+            var rows = Enumerable.Range(0, NodeTypes - 1).Select(r => (long)r).Append(ActionVocabulary.UnfilledNodeType).ToArray();
+            using var index = Tensor.From<long>(rows, new long[] { rows.Length });
+            upgraded[NodeEmbeddingName] = embedding.IndexSelect(0, index);
+        }
         return upgraded;
     }
+
+    /// <summary>Whether a state dict's node embedding lacks the focus row (a policy from before the focus site was marked).</summary>
+    public static bool LacksFocusRow(IReadOnlyDictionary<string, Tensor> state) =>
+        state.TryGetValue(NodeEmbeddingName, out var e) && e.Shape.Length == 2 && e.Shape[0] == NodeTypes - 1;
 
     /// <summary>Loads a safetensors file of this network's weights (today's or legacy names), strictly; returns its metadata.</summary>
     public IReadOnlyDictionary<string, string> LoadWeights(string path)

@@ -74,13 +74,14 @@ public sealed record MegnetConfig
     public static MegnetConfig BandGapMfi { get; } = new();
 
     /// <summary>
-    /// The Q-network of the offline-CQL crystal-design code (matgl 0.9.1 defaults): node Embedding(89, 16),
+    /// The Q-network of the offline-CQL crystal-design code (matgl 0.9.1 defaults): node Embedding(90, 16) (88 elements,
+    /// unfilled, and the unfilled site being filled; crystal-design's has no focus row: 89),
     /// focus Embedding(21, 8) concatenated with 8 global values, one Gaussian at 0 (edge feature exp(−0.5 d²)),
     /// 2 Set2Set iterations and 88 outputs (one Q-value per element action).
     /// </summary>
     public static MegnetConfig CrystalDesignQNetwork(int numGlobalFeatures = 8) => new()
     {
-        NumNodeTypes = 89,
+        NumNodeTypes = 90,
         DimNodeEmbedding = 16,
         NumGaussians = 1,
         GaussianStart = 0.0,

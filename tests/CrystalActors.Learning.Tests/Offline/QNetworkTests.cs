@@ -1,3 +1,4 @@
+using CrystalActors.Crystals;
 using CrystalActors.Learning.Offline;
 using CrystalActors.Models.Megnet;
 using CrystalActors.Torch;
@@ -61,7 +62,7 @@ public class QNetworkTests
         using var uncond = new QNetwork(conditioned: false);
         var p = cond.StateDict();
         // matgl's MEGNet names: the focus site is the state embedding, a block's dense pre-layers are its *_func, its update MLPs conv.*_func.
-        Assert.Equal(new long[] { 89, 16 }, p["embedding.layer_node_embedding.weight"].Shape);
+        Assert.Equal(new long[] { 90, 16 }, p["embedding.layer_node_embedding.weight"].Shape); // 88 elements, unfilled, focus
         Assert.Equal(new long[] { 21, 8 }, p["embedding.layer_state_embedding.weight"].Shape);
         Assert.Equal(new long[] { 64, 16 }, p["state_encoder.layers.0.weight"].Shape);
         Assert.Equal(new long[] { 64, 15 }, uncond.StateDict()["state_encoder.layers.0.weight"].Shape);
@@ -87,6 +88,49 @@ public class QNetworkTests
         AssertClose(plain.Forward(x).ToArray<float>(), MlpPass.Forward(plain, x).ToArray<float>());
         using var silu = new CrystalActors.Torch.Nn.Mlp(new[] { 5, 7, 2 }, CrystalActors.Torch.Nn.Activation.Silu);
         AssertClose(silu.Forward(x).ToArray<float>(), MlpPass.Forward(silu, x).ToArray<float>());
+    }
+
+    [Fact]
+    public void ConcatWithFocus_MarksEachStatesFocusSiteAtItsOffset()
+    {
+        const int U = ActionVocabulary.UnfilledNodeType, F = ActionVocabulary.FocusNodeType;
+        var states = new IReadOnlyList<int>[] { new[] { 5, U, U }, new[] { U, U }, new[] { 7, 8 } };
+        var types = StateEncoding.ConcatWithFocus(states, new[] { 2, 0, TrajectoryDataset.NoFocus });
+        Assert.Equal(new long[] { 5, U, F, F, U, 7, 8 }, types);
+        // A focus on a filled site is a bug in the caller, not something to mark over.
+        Assert.Throws<ArgumentException>(() => StateEncoding.ConcatWithFocus(states, new[] { 0, 0, TrajectoryDataset.NoFocus }));
+    }
+
+    [Fact]
+    public void Upgrade_PolicyWithoutFocusRow_ComputesExactlyWhatItDidUnmarked()
+    {
+        Torch.Torch.ManualSeed(14);
+        var ds = TrajectoryDataset.Synthetic(4, seed: 7);
+        var builder = new TransitionBatchBuilder(ds, false, 1.12, new float[ds.CrystalCount]);
+        using var fresh = new QNetwork(conditioned: false);
+        using var upgraded = new QNetwork(conditioned: false);
+        using var scope = DisposeScope.Open();
+        using var noGrad = NoGradScope.Enter();
+        // A policy trained before the focus site had its own node type: 89 embedding rows.
+        var legacy = fresh.StateDict().ToDictionary(p => p.Key, p => p.Key == QNetwork.NodeEmbeddingName ? p.Value.Narrow(0, 0, 89) : p.Value);
+        Assert.True(QNetwork.LacksFocusRow(legacy));
+        upgraded.LoadStateDict(upgraded.Upgrade(legacy), strict: true);
+        Assert.False(QNetwork.LacksFocusRow(upgraded.StateDict()));
+
+        var marked = builder.Build(new[] { 2, 9, 21 }).State;
+        var types = marked.NodeTypes.ToArray<long>();
+        Assert.Equal(3, types.Count(t => t == ActionVocabulary.FocusNodeType));
+        var unmarked = marked with
+        {
+            NodeTypes = Tensor.From<long>(types.Select(t => t == ActionVocabulary.FocusNodeType ? ActionVocabulary.UnfilledNodeType : t).ToArray(),
+                new long[] { types.Length }),
+        };
+        // The legacy policy sees the focus site as it always did (an unfilled site) ...
+        AssertClose(upgraded.Forward(unmarked).ToArray<float>(), upgraded.Forward(marked).ToArray<float>());
+        // ... while a network with its own focus row reads the mark.
+        var a = fresh.Forward(marked).ToArray<float>();
+        var b = fresh.Forward(unmarked).ToArray<float>();
+        Assert.True(a.Zip(b).Max(p => Math.Abs(p.First - p.Second)) > 1e-4, "marking the focus site changed no Q-value");
     }
 
     private static void AssertClose(float[] expected, float[] actual)

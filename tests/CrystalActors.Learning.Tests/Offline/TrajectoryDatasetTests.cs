@@ -53,9 +53,11 @@ public class TrajectoryDatasetTests
         using var scope = DisposeScope.Open();
         var b = builder.Build(new[] { 0, 1 }); // episode 0 (order 0, 1): steps 0 and 1
         int na = ActionVocabulary.ActionIndexOf(Element.FromSymbol("Na")), cl = ActionVocabulary.ActionIndexOf(Element.FromSymbol("Cl"));
-        const long U = ActionVocabulary.UnfilledNodeType;
-        Assert.Equal(new long[] { U, U, na, U }, b.State.NodeTypes.ToArray<long>());
-        Assert.Equal(new long[] { na, U, na, cl }, b.Next.NodeTypes.ToArray<long>());
+        const long U = ActionVocabulary.UnfilledNodeType, F = ActionVocabulary.FocusNodeType;
+        // The site being filled is marked: state 0 fills site 0, state 1 site 1; the next state of step 0 focuses site 1,
+        // the next state of the last step has no focus.
+        Assert.Equal(new long[] { F, U, na, F }, b.State.NodeTypes.ToArray<long>());
+        Assert.Equal(new long[] { na, F, na, cl }, b.Next.NodeTypes.ToArray<long>());
         Assert.Equal(new long[] { 0, 1 }, b.State.Focus.ToArray<long>());
         Assert.Equal(new long[] { 1, TrajectoryDataset.NoFocus }, b.Next.Focus.ToArray<long>());
         Assert.Equal(new long[] { na, cl }, b.Actions.ToArray<long>());
