@@ -53,17 +53,17 @@ public class ShippedPolicyTests
             // Greedy argmax can flip on a near-tie on another CPU: a few sites of 656 crystals at most.
             Assert.Equal(stated.GetProperty("accuracy").GetDouble(), metrics.Accuracy, 0.005);
             Assert.Equal(stated.GetProperty("validity").GetDouble(), metrics.Validity, 0.005);
-            // The floors these policies were shipped at (README "Shipped policies"). Issue #20 aims at 45 % / 80 % for BC,
-            // which it is short of, and 75 % validity for CQL, which the CQL policies keep.
+            // Issue #20's bars (README "Shipped policies"): BC at least 45 % accuracy and 80 % validity, CQL above 75 %
+            // validity; the CQL policies are also held to 40 % accuracy, well below what they were shipped at.
             if (options.Algorithm == OfflineAlgorithm.BehaviourCloning)
             {
-                Assert.True(metrics.Accuracy >= 0.44, $"{name}: held-out accuracy {metrics.Accuracy:P2}");
-                Assert.True(metrics.Validity >= 0.70, $"{name}: held-out validity {metrics.Validity:P2}");
+                Assert.True(metrics.Accuracy >= 0.45, $"{name}: held-out accuracy {metrics.Accuracy:P2}");
+                Assert.True(metrics.Validity >= 0.80, $"{name}: held-out validity {metrics.Validity:P2}");
             }
             else
             {
-                Assert.True(metrics.Accuracy >= 0.36, $"{name}: held-out accuracy {metrics.Accuracy:P2}");
-                Assert.True(metrics.Validity >= 0.75, $"{name}: held-out validity {metrics.Validity:P2}");
+                Assert.True(metrics.Accuracy >= 0.40, $"{name}: held-out accuracy {metrics.Accuracy:P2}");
+                Assert.True(metrics.Validity > 0.75, $"{name}: held-out validity {metrics.Validity:P2}");
             }
             if (options.Conditioned)
             {
@@ -76,7 +76,7 @@ public class ShippedPolicyTests
                         .Select(c => HeldOut.Value.StructureWith(c, actions[c].Select(ActionVocabulary.ElementAt).ToArray())).ToList();
                     return gapModel.Predict(structures).GapsEv.Average();
                 }
-                // The shift is small (1.365, 1.384, 1.406, 1.407 eV for cql-cond-w5) but goes the right way. One flipped
+                // The shift is small (1.577, 1.591, 1.600, 1.616 eV for cql-cond-w5) but goes the right way. One flipped
                 // near-tie on another CPU moves a mean by ~1 eV / 656, so neighbouring targets may not fall by more than
                 // 0.005 eV, and the whole range must rise by 0.02 eV.
                 var means = new[] { 1.12, 2, 3, 4 }.Select(MeanGap).ToArray();
