@@ -1,5 +1,6 @@
 using CrystalActors.Crystals;
 using CrystalActors.Learning.Offline;
+using CrystalActors.Models.Megnet;
 using CrystalActors.Torch;
 using CrystalActors.Torch.Serialization;
 
@@ -73,11 +74,14 @@ public sealed class DqnPolicy : IDisposable
     /// <summary>Q-values [B, 88] of a batch of states (caller's scope; also the logits of the GRPO policy).</summary>
     internal Tensor Forward(int[] crystals, IReadOnlyList<IReadOnlyList<int>> nodeTypes, IReadOnlyList<int> focus)
     {
-        var types = StateEncoding.ConcatWithFocus(nodeTypes, focus);
-        var state = new StateTensors(OnDevice(types), OnDevice(focus.Select(f => (long)f).ToArray()),
-            Graphs.BuildGlobals(crystals), Graphs.BuildGraph(crystals));
-        return Network.Forward(state);
+        return Network.Forward(States(nodeTypes, focus, Graphs.BuildGlobals(crystals), Graphs.BuildGraph(crystals)));
     }
+
+    /// <summary>States on <see cref="Device"/> (caller's scope): each state's node types with its focus site marked
+    /// (<see cref="StateEncoding.MarkFocus"/>), on the given globals and graph of their crystals.</summary>
+    internal StateTensors States<T>(IReadOnlyList<IReadOnlyList<T>> nodeTypes, IReadOnlyList<int> focus, Tensor globals, MegnetGraphBatch graph)
+        where T : System.Numerics.IBinaryInteger<T> =>
+        new(OnDevice(StateEncoding.ConcatWithFocus(nodeTypes, focus)), OnDevice(focus.Select(f => (long)f).ToArray()), globals, graph);
 
     /// <summary>A 1-D tensor of <paramref name="values"/> on <see cref="Device"/> (caller's scope).</summary>
     internal Tensor OnDevice<T>(T[] values) where T : unmanaged => Tensor.From<T>(values, new long[] { values.Length }, Device);

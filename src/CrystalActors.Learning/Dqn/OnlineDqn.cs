@@ -53,10 +53,8 @@ public sealed class OnlineDqn : IDisposable
         var crystals = batch.Select(t => t.Crystal).ToArray();
         var graph = _graphs.BuildGraph(crystals);
         var globals = _graphs.BuildGlobals(crystals);
-        var before = StateEncoding.ConcatWithFocus(batch.Select(t => t.NodeTypes).ToArray(), batch.Select(t => (int)t.Focus).ToArray());
-        var after = StateEncoding.ConcatWithFocus(batch.Select(t => t.NextNodeTypes).ToArray(), batch.Select(t => (int)t.NextFocus).ToArray());
-        var state = new StateTensors(_policy.OnDevice(before), _policy.OnDevice(batch.Select(t => (long)t.Focus).ToArray()), globals, graph);
-        var next = new StateTensors(_policy.OnDevice(after), _policy.OnDevice(batch.Select(t => (long)t.NextFocus).ToArray()), globals, graph);
+        var state = _policy.States(batch.Select(t => t.NodeTypes).ToArray(), batch.Select(t => (int)t.Focus).ToArray(), globals, graph);
+        var next = _policy.States(batch.Select(t => t.NextNodeTypes).ToArray(), batch.Select(t => (int)t.NextFocus).ToArray(), globals, graph);
         var actions = _policy.OnDevice(batch.Select(t => (long)t.Action).ToArray());
         var rewards = _policy.OnDevice(batch.Select(t => t.Reward).ToArray());
         // gamma^horizon for a bootstrapped transition, 0 for one that ends the episode.

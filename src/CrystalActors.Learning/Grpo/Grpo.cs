@@ -64,6 +64,10 @@ public sealed class GrpoPolicy : IDisposable
 
     internal Tensor OnDevice<T>(T[] values) where T : unmanaged => _q.OnDevice(values);
 
+    /// <summary>The states of <paramref name="crystals"/> with these node types and focus sites (see <see cref="DqnPolicy.States"/>).</summary>
+    internal StateTensors States(int[] crystals, IReadOnlyList<byte[]> nodeTypes, IReadOnlyList<int> focus) =>
+        _q.States(nodeTypes, focus, Graphs.BuildGlobals(crystals), Graphs.BuildGraph(crystals));
+
     /// <summary>
     /// One action per live episode (88-space indices within the vocabulary) and its log-probability, sampled from
     /// softmax(logits / <paramref name="temperature"/>) with all episodes in one batched forward pass.
@@ -378,8 +382,8 @@ public sealed class GrpoLearner : IDisposable
     private StepBatch BuildBatch(IReadOnlyList<GrpoTrajectory> episodes, double[] advantages, int start, int end)
     {
         var crystals = new List<int>();
-        var nodeTypes = new List<long>();
-        var focus = new List<long>();
+        var nodeTypes = new List<byte[]>();
+        var focus = new List<int>();
         var actions = new List<long>();
         var old = new List<float>();
         var adv = new List<float>();
@@ -390,17 +394,15 @@ public sealed class GrpoLearner : IDisposable
             {
                 var s = e.Steps[t];
                 crystals.Add(e.Crystal);
-                int offset = nodeTypes.Count;
-                foreach (var x in s.NodeTypes) nodeTypes.Add(x);
+                nodeTypes.Add(s.NodeTypes);
                 focus.Add(s.Focus);
-                StateEncoding.MarkFocus(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(nodeTypes), offset, s.Focus);
                 actions.Add(s.Action);
                 old.Add(e.LogProbs[t]);
                 adv.Add((float)advantages[i]);
             }
         }
         var c = crystals.ToArray();
-        var state = new StateTensors(Policy.OnDevice(nodeTypes.ToArray()), Policy.OnDevice(focus.ToArray()), Policy.Graphs.BuildGlobals(c), Policy.Graphs.BuildGraph(c));
+        var state = Policy.States(c, nodeTypes, focus);
         return new StepBatch(state, Policy.OnDevice(actions.ToArray()), Policy.OnDevice(old.ToArray()), Policy.OnDevice(adv.ToArray()), c.Length);
     }
 

@@ -83,13 +83,13 @@ public static class Generation
         for (int t = 0; t < maxSites; t++)
         {
             using var step = DisposeScope.Open();
-            var marked = (long[])nodeTypes.Clone();
+            // The focus mark is overwritten by the chosen element below.
             for (int i = 0; i < b; i++)
             {
                 focus[i] = t < d.NumSites(crystals[i]) ? d.FirstOrder(crystals[i])[t] : TrajectoryDataset.NoFocus;
-                StateEncoding.MarkFocus(marked, offsets[i], focus[i]);
+                StateEncoding.MarkFocus(nodeTypes, offsets[i], focus[i]);
             }
-            var state = new StateTensors(Tensor.From<long>(marked, new long[] { nodes }, dev), Tensor.From<long>(focus, new long[] { b }, dev), globals, graph);
+            var state = new StateTensors(Tensor.From<long>(nodeTypes, new long[] { nodes }, dev), Tensor.From<long>(focus, new long[] { b }, dev), globals, graph);
             var q = network.Forward(state);
             if (maskBias is not null) q = q + maskBias;
             var chosen = q.ArgMax(1).To(Device.CPU).ToArray<long>();

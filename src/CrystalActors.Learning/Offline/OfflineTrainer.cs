@@ -525,7 +525,7 @@ public sealed class OfflineTrainer : IDisposable
         CheckFormat(file, path);
         var options = OfflineTrainOptions.FromJson(file.Metadata["options"]);
         var net = new QNetwork(options.Conditioned);
-        net.LoadStateDict(net.Upgrade(Prefixed(file, "model.")), strict: true);
+        net.LoadUpgraded(Prefixed(file, "model."));
         if (device is Device dev) net.To(dev);
         net.Eval();
         return (net, options, path);

@@ -65,13 +65,21 @@ public sealed class QNetwork : MegnetModel
         bool legacy = state.ContainsKey("node_embedding.weight");
         var upgraded = state.ToDictionary(p => legacy ? UpgradeName(p.Key) : p.Key, p => p.Value);
         foreach (var (name, buffer) in NamedBuffers()) upgraded.TryAdd(name, buffer);
-        if (upgraded.TryGetValue(NodeEmbeddingName, out var embedding) && embedding.Shape.Length == 2 && embedding.Shape[0] == NodeTypes - 1)
+        if (LacksFocusRow(upgraded))
         {
             var rows = Enumerable.Range(0, NodeTypes - 1).Select(r => (long)r).Append(ActionVocabulary.UnfilledNodeType).ToArray();
             using var index = Tensor.From<long>(rows, new long[] { rows.Length });
-            upgraded[NodeEmbeddingName] = embedding.IndexSelect(0, index);
+            upgraded[NodeEmbeddingName] = upgraded[NodeEmbeddingName].IndexSelect(0, index);
         }
         return upgraded;
+    }
+
+    /// <summary>Loads a state dict of today's or legacy names (see <see cref="Upgrade"/>) strictly; the tensors the upgrade
+    /// makes are freed once copied in.</summary>
+    public void LoadUpgraded(IReadOnlyDictionary<string, Tensor> state)
+    {
+        using var scope = DisposeScope.Open();
+        LoadStateDict(Upgrade(state), strict: true);
     }
 
     /// <summary>Whether a state dict's node embedding lacks the focus row (a policy from before the focus site was marked).</summary>
@@ -82,7 +90,7 @@ public sealed class QNetwork : MegnetModel
     public IReadOnlyDictionary<string, string> LoadWeights(string path)
     {
         using var file = Torch.Serialization.SafeTensors.Load(path);
-        try { LoadStateDict(Upgrade(file.Tensors), strict: true); }
+        try { LoadUpgraded(file.Tensors); }
         catch (ArgumentException e) { throw new InvalidDataException($"{path}: {e.Message}", e); }
         return file.Metadata;
     }

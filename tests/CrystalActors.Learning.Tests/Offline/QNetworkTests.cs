@@ -114,7 +114,7 @@ public class QNetworkTests
         // A policy trained before the focus site had its own node type: 89 embedding rows.
         var legacy = fresh.StateDict().ToDictionary(p => p.Key, p => p.Key == QNetwork.NodeEmbeddingName ? p.Value.Narrow(0, 0, 89) : p.Value);
         Assert.True(QNetwork.LacksFocusRow(legacy));
-        upgraded.LoadStateDict(upgraded.Upgrade(legacy), strict: true);
+        upgraded.LoadUpgraded(legacy);
         Assert.False(QNetwork.LacksFocusRow(upgraded.StateDict()));
 
         var marked = builder.Build(new[] { 2, 9, 21 }).State;
